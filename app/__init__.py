@@ -1,0 +1,92 @@
+"""Application factory: configuration, extensions, blueprints, errors, CLI, Jinja, logging."""
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from app.config import DEFAULT_SECRET_KEY, PROJECT_ROOT, config_from_env
+
+
+def create_app(config=None) -> Flask:
+    """Build the app. ``config`` is a config class, an instance, an import string or a mapping."""
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=str(PROJECT_ROOT / "instance"),
+    )
+    _load_config(app, config)
+    _check_production(app)
+
+    from app.core.logging import configure_logging
+    configure_logging(app)
+
+    from app.extensions import babel, csrf, login_manager, migrate
+    from app.core.db import db
+    from app.core.i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True,
+                     compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    login_manager.init_app(app)
+
+    from app import models  # noqa: F401  (register every model with SQLAlchemy)
+    from app.accounts.views import init_login
+    init_login(app)
+
+    from app.core.errors import register_error_handlers
+    register_error_handlers(app)
+    _register_blueprints(app)
+
+    from app.core.jinja import init_jinja
+    init_jinja(app)
+
+    from app.core.security import init_security
+    init_security(app)
+
+    from app.core.cli import register_commands
+    register_commands(app)
+    return app
+
+
+def _load_config(app: Flask, config) -> None:
+    if config is None:
+        config = config_from_env()
+    if isinstance(config, str):
+        from werkzeug.utils import import_string
+        config = import_string(config)
+    if isinstance(config, type):
+        config = config()
+    if isinstance(config, dict):
+        base = config_from_env()()
+        app.config.from_object(base)
+        app.config.update(config)
+    else:
+        app.config.from_object(config)
+    app.instance_path = str(app.config.get("INSTANCE_PATH") or app.instance_path)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+
+def _check_production(app: Flask) -> None:
+    if app.config.get("APP_ENV") == "production":
+        key = app.config.get("SECRET_KEY") or ""
+        if key == DEFAULT_SECRET_KEY or len(key) < 32:
+            raise RuntimeError(
+                "APP_ENV=production needs SECRET_KEY set in the environment to a random value of at "
+                "least 32 characters (python -c 'import secrets; print(secrets.token_hex(32))')."
+            )
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.accounts.views import bp as accounts_bp
+    from app.api import bp as api_bp
+    from app.jobs.views import bp as jobs_bp
+    from app.main.views import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(accounts_bp, url_prefix="/account")
+    app.register_blueprint(jobs_bp, url_prefix="/jobs")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")

@@ -1,0 +1,240 @@
+"""Accounts: creating users, authenticating them, rate limiting logins, API tokens.
+
+Every function that changes data is a unit of work: validate, mutate, commit. Errors are raised as
+``ValidationFailed`` with per-field messages so forms, the API and the CLI report them the same way.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.accounts.models import AKIMAT, ROLES, SELF_REGISTER_ROLES, ApiToken, LoginAttempt, Organisation, User
+from app.core import time as clock
+from app.core.db import db
+from app.core.errors import PermissionDenied, RateLimited, Unauthorized, ValidationFailed
+from app.reference import is_region
+
+logger = logging.getLogger(__name__)
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass
+class NewUser:
+    email: str
+    password: str
+    roles: list[str]
+    name: str = ""
+    region: str | None = None
+    organisation: str | None = None
+    locale: str | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def password_problems(password: str, email: str = "") -> list[str]:
+    problems = []
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    if len(password or "") < minimum:
+        problems.append(_("The password must be at least %(n)d characters long.", n=minimum))
+    if password and not (re.search(r"[^\W\d_]", password) and re.search(r"\d", password)):
+        problems.append(_("The password must contain letters and digits."))
+    if password and email and password.lower() == normalise_email(email):
+        problems.append(_("The password must not be your e-mail address."))
+    return problems
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def validate_new_user(data: NewUser, existing_emails: set[str] | None = None) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    email = normalise_email(data.email)
+    if not EMAIL_RE.match(email):
+        errors.setdefault("email", []).append(_("Enter a valid e-mail address."))
+    elif (existing_emails is not None and email in existing_emails) or db.session.scalar(
+        select(User.id).where(User.email == email)
+    ):
+        errors.setdefault("email", []).append(_("A user with this e-mail already exists."))
+    problems = password_problems(data.password, email)
+    if problems:
+        errors["password"] = problems
+    if not data.roles:
+        errors.setdefault("role", []).append(_("Choose a role."))
+    for role in data.roles:
+        if role not in ROLES:
+            errors.setdefault("role", []).append(
+                _("Unknown role %(role)s. Use one of: %(roles)s.", role=role, roles=", ".join(ROLES)))
+    if data.region and not is_region(data.region):
+        errors.setdefault("region", []).append(_("Unknown region code %(code)s.", code=data.region))
+    if AKIMAT in data.roles and not data.region:
+        errors.setdefault("region", []).append(_("An akimat operator must be bound to a region."))
+    if len(data.name or "") > 200:
+        errors.setdefault("name", []).append(_("The name is too long."))
+    return errors
+
+
+def find_or_create_organisation(name: str) -> Organisation:
+    name = name.strip()
+    organisation = db.session.scalar(
+        select(Organisation).where(
+            (func.lower(Organisation.name_ru) == name.lower())
+            | (func.lower(Organisation.name_en) == name.lower())
+            | (func.lower(Organisation.name_kk) == name.lower())
+            | (func.lower(Organisation.short) == name.lower())
+            | (Organisation.code == name)
+        )
+    )
+    if organisation is None:
+        organisation = Organisation(name_ru=name, accredited=False)
+        db.session.add(organisation)
+        db.session.flush()
+    return organisation
+
+
+def _build_user(data: NewUser) -> User:
+    user = User(
+        email=normalise_email(data.email),
+        password_hash=hash_password(data.password),
+        name=(data.name or "").strip(),
+        region_code=data.region or None,
+        locale=data.locale,
+    )
+    for role in dict.fromkeys(data.roles):
+        user.add_role(role)
+    if data.organisation:
+        user.organisation = find_or_create_organisation(data.organisation)
+    return user
+
+
+def create_user(data: NewUser, commit: bool = True) -> User:
+    errors = validate_new_user(data)
+    if errors:
+        raise ValidationFailed(fields=errors)
+    user = _build_user(data)
+    db.session.add(user)
+    if commit:
+        db.session.commit()
+        logger.info("user %s created with roles %s", user.id, user.roles)
+    else:
+        db.session.flush()
+    return user
+
+
+def create_users_bulk(items: list[tuple[int, NewUser]]) -> list[User]:
+    """All or nothing: the first bad item raises ``ValidationFailed`` naming its line; nothing is saved."""
+    seen: set[str] = set()
+    users = []
+    for line, data in items:
+        errors = validate_new_user(data, existing_emails=seen)
+        if errors:
+            db.session.rollback()
+            raise ValidationFailed(
+                _("Line %(line)d: %(errors)s", line=line,
+                  errors="; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items())),
+                fields=errors)
+        seen.add(normalise_email(data.email))
+        user = _build_user(data)
+        db.session.add(user)
+        users.append(user)
+    db.session.commit()
+    logger.info("%d users imported", len(users))
+    return users
+
+
+def register(data: NewUser) -> User:
+    """Self-registration: only researchers and investors may sign themselves up."""
+    if any(role not in SELF_REGISTER_ROLES for role in data.roles):
+        raise PermissionDenied(_("This role is granted by an administrator or an operator."))
+    return create_user(data)
+
+
+# --- authentication and rate limiting -----------------------------------------------------------------
+
+def _recent_failures(column, value) -> int:
+    limit, window = current_app.config["LOGIN_RATE_LIMIT"]
+    since = clock.now() - timedelta(seconds=window)
+    return db.session.scalar(
+        select(func.count(LoginAttempt.id)).where(column == value, LoginAttempt.at >= since)
+    ) or 0
+
+
+def authenticate(email: str, password: str, address: str = "unknown") -> User:
+    """Return the user for valid credentials; raise ``Unauthorized`` or ``RateLimited``."""
+    email = normalise_email(email)
+    limit, window = current_app.config["LOGIN_RATE_LIMIT"]
+    if _recent_failures(LoginAttempt.email, email) >= limit or _recent_failures(
+        LoginAttempt.address, address
+    ) >= limit:
+        raise RateLimited(_("Too many failed attempts. Try again in %(minutes)d minutes.",
+                            minutes=max(1, window // 60)))
+    user = db.session.scalar(select(User).where(User.email == email))
+    if user is None or not user.active or not check_password_hash(user.password_hash, password or ""):
+        db.session.add(LoginAttempt(email=email, address=address[:64], at=clock.now()))
+        db.session.commit()
+        raise Unauthorized(_("Invalid e-mail or password."))
+    user.last_login_at = clock.now()
+    db.session.commit()
+    return user
+
+
+def load_session_user(session_id: str) -> User | None:
+    try:
+        user_id, version = (int(part) for part in session_id.split(":", 1))
+    except (ValueError, AttributeError):
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or user.session_version != version or not user.active:
+        return None
+    return user
+
+
+# --- API tokens ------------------------------------------------------------------------------------------
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue_token(user: User) -> tuple[str, ApiToken]:
+    token = secrets.token_urlsafe(32)
+    row = ApiToken(
+        user_id=user.id, token_hash=_token_digest(token),
+        expires_at=clock.now() + current_app.config["API_TOKEN_TTL"],
+    )
+    db.session.add(row)
+    db.session.commit()
+    return token, row
+
+
+def user_for_token(token: str) -> User | None:
+    if not token:
+        return None
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(token)))
+    if row is None or row.revoked_at is not None or row.expires_at <= clock.now():
+        return None
+    user = row.user
+    if not user.active:
+        return None
+    return user
+
+
+def revoke_token(token: str) -> bool:
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(token)))
+    if row is None or row.revoked_at is not None:
+        return False
+    row.revoked_at = clock.now()
+    db.session.commit()
+    return True

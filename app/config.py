@@ -1,0 +1,103 @@
+"""Configuration classes. Secrets and service addresses come only from the environment; nothing here
+does I/O beyond reading ``os.environ`` when a class is instantiated by the factory."""
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SECRET_KEY = "dev-insecure-change-me"
+
+
+def _database_url(instance_path: Path) -> str:
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url:
+        return f"sqlite:///{instance_path / 'nauka.sqlite3'}"
+    # Heroku-style URLs and the bare "postgresql://" scheme both mean psycopg 3 here.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+class Config:
+    APP_ENV = "development"
+
+    def __init__(self):
+        self.INSTANCE_PATH = Path(os.environ.get("INSTANCE_PATH", PROJECT_ROOT / "instance"))
+        self.SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
+        self.SQLALCHEMY_DATABASE_URI = _database_url(self.INSTANCE_PATH)
+        self.REDIS_URL = os.environ.get("REDIS_URL", "").strip() or None
+        self.MATCHING_MODEL = os.environ.get("MATCHING_MODEL", self.MATCHING_MODEL)
+        self.MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+        self.MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
+        self.MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+        self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+        self.MAIL_FROM = os.environ.get("MAIL_FROM", "noreply@nauka.kz")
+        self.UPLOAD_PATH = Path(os.environ.get("UPLOAD_PATH", self.INSTANCE_PATH / "uploads"))
+        self.OUTBOX_PATH = Path(os.environ.get("OUTBOX_PATH", self.INSTANCE_PATH / "outbox"))
+
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_RECORD_QUERIES = False
+    WTF_CSRF_TIME_LIMIT = None
+    BABEL_DEFAULT_LOCALE = "ru"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Almaty"
+    BABEL_TRANSLATION_DIRECTORIES = str(PROJECT_ROOT / "app" / "translations")
+    LANGUAGES = ("ru", "kk", "en")
+    TIMEZONE = "Asia/Almaty"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = timedelta(days=14)
+    MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+    MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+    API_TOKEN_TTL = timedelta(days=30)
+    PASSWORD_HASH_METHOD = "scrypt"
+    PASSWORD_MIN_LENGTH = 10
+    MATCHING_MODEL = "e5"
+    MATCHING_TRL_MIN = 4
+    JOBS_INLINE = None  # None: inline exactly when REDIS_URL is unset
+    JOB_TIMEOUT = 1800
+    LOGIN_RATE_LIMIT = (10, 300)  # attempts per account and per address, per seconds
+    SEED_DEMO_ALLOWED = True
+
+
+class DevelopmentConfig(Config):
+    APP_ENV = "development"
+
+
+class TestingConfig(Config):
+    APP_ENV = "testing"
+    TESTING = True
+    WTF_CSRF_ENABLED = False
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    MATCHING_MODEL = "hashing"
+
+    def __init__(self):
+        super().__init__()
+        self.SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URI", "sqlite://")
+        self.REDIS_URL = None
+        self.MATCHING_MODEL = "hashing"
+        self.SERVER_NAME = None
+
+
+class ProductionConfig(Config):
+    APP_ENV = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    SEED_DEMO_ALLOWED = False
+    PREFERRED_URL_SCHEME = "https"
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_env():
+    return CONFIGS.get(os.environ.get("APP_ENV", "development"), DevelopmentConfig)

@@ -1,0 +1,64 @@
+"""Runs one job row: claims it, calls its function with a progress reporter, records the outcome."""
+from __future__ import annotations
+
+import logging
+import traceback
+
+from flask import has_app_context
+from sqlalchemy import update
+
+from app.core import time as clock
+from app.core.db import db
+from app.jobs.models import DONE, FAILED, QUEUED, RUNNING, Job
+
+logger = logging.getLogger(__name__)
+
+
+class Progress:
+    """Writes progress into the job row in its own short transaction, so readers see it at once."""
+
+    def __init__(self, job_id: int):
+        self.job_id = job_id
+
+    def __call__(self, percent: float, message: str = "") -> None:
+        with db.engine.begin() as connection:
+            connection.execute(update(Job).where(Job.id == self.job_id).values(
+                progress=max(0, min(100, int(percent))), message=message[:2000], heartbeat_at=clock.now()))
+
+
+def run_job(job_id: int):
+    if not has_app_context():
+        from app import create_app
+        with create_app().app_context():
+            return _run(job_id)
+    return _run(job_id)
+
+
+def _run(job_id: int):
+    claimed = db.session.execute(
+        update(Job).where(Job.id == job_id, Job.status == QUEUED)
+        .values(status=RUNNING, started_at=clock.now(), heartbeat_at=clock.now(), attempts=Job.attempts + 1)
+    ).rowcount
+    db.session.commit()
+    if not claimed:
+        logger.info("job %s is not queued any more; skipping", job_id)
+        return None
+    job = db.session.get(Job, job_id)
+    from app.jobs import call
+    logger.info("job %s %s started (attempt %s)", job.id, job.func, job.attempts)
+    try:
+        result = call(job.func)(*job.args, progress=Progress(job_id))
+    except Exception as exc:
+        db.session.rollback()
+        logger.exception("job %s failed", job_id)
+        db.session.execute(update(Job).where(Job.id == job_id).values(
+            status=FAILED, error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"[:8000],
+            finished_at=clock.now()))
+        db.session.commit()
+        return None
+    db.session.execute(update(Job).where(Job.id == job_id).values(
+        status=DONE, progress=100, result=result if isinstance(result, dict) else {"value": result},
+        finished_at=clock.now()))
+    db.session.commit()
+    logger.info("job %s done", job_id)
+    return result

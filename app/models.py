@@ -1,0 +1,4 @@
+"""Import-only aggregator of every model, for Alembic autogenerate and ``flask shell``."""
+from app.accounts.models import ApiToken, LoginAttempt, Organisation, User, UserRole  # noqa: F401
+from app.core.audit import AuditEntry  # noqa: F401
+from app.jobs.models import Job  # noqa: F401
