@@ -2,3 +2,6 @@
 from app.accounts.models import ApiToken, LoginAttempt, Organisation, User, UserRole  # noqa: F401
 from app.core.audit import AuditEntry  # noqa: F401
 from app.jobs.models import Job  # noqa: F401
+from app.competitions.models import (Application, ApplicationMember, Attachment, BlockedPerson,  # noqa: F401
+                                     Competition)
+from app.notifications.models import Notification  # noqa: F401

@@ -1,0 +1,116 @@
+"""Who may see and do what with competitions and applications. The services enforce these rules;
+templates only ask ``can(...)`` for display."""
+from __future__ import annotations
+
+from app.competitions.models import A_DRAFT, COUNCIL, DRAFT, RESULTS, ARCHIVED, Application, Competition
+from app.core.permissions import rule
+
+
+def manages(user, competition: Competition) -> bool:
+    """МНВО operators run national competitions; an akimat operator runs only its own region's."""
+    if user.has_role("admin"):
+        return True
+    if competition.region_code is None:
+        return user.has_role("mnvo")
+    return user.has_role("akimat") and user.region_code == competition.region_code
+
+
+@rule("competition.create")
+def can_create_competition(user, region_code) -> bool:
+    if user.has_role("admin"):
+        return True
+    if region_code is None:
+        return user.has_role("mnvo")
+    return user.has_role("akimat") and user.region_code == region_code
+
+
+@rule("competition.view")
+def can_view_competition(user, competition: Competition) -> bool:
+    return competition.status != DRAFT or manages(user, competition)
+
+
+@rule("competition.manage")
+def can_manage_competition(user, competition: Competition) -> bool:
+    return manages(user, competition)
+
+
+@rule("competition.apply")
+def can_apply(user, competition: Competition) -> bool:
+    return user.has_role("researcher") and competition.status != DRAFT
+
+
+@rule("competition.ranking")
+def can_see_ranking(user, competition: Competition) -> bool:
+    return manages(user, competition) or user.has_role("council")
+
+
+def is_member(user, application: Application, confirmed_only: bool = False) -> bool:
+    for member in application.members:
+        if member.user_id == user.id or member.email == user.email:
+            if not confirmed_only or member.status == member.CONFIRMED:
+                return True
+    return False
+
+
+def is_org_head(user, application: Application) -> bool:
+    return (user.has_role("org_head") and application.organisation_id is not None
+            and user.organisation_id == application.organisation_id)
+
+
+_view_extensions = []
+_full_extensions = []
+
+
+def extend_view(predicate, full: bool = True):
+    """Other domains add who may see an application: ``full=True`` grants the whole application
+    (e.g. assigned experts), ``full=False`` only its teaser (e.g. investors before an introduction)."""
+    _view_extensions.append(predicate)
+    if full:
+        _full_extensions.append(predicate)
+    return predicate
+
+
+def _insider(user, application: Application) -> bool:
+    return application.leader_id == user.id or is_member(user, application) or is_org_head(user, application)
+
+
+@rule("application.view")
+def can_view_application(user, application: Application) -> bool:
+    if _insider(user, application):
+        return True
+    if application.status == A_DRAFT:
+        return False
+    if manages(user, application.competition):
+        return True
+    if user.has_role("council") and application.competition.status in (COUNCIL, RESULTS, ARCHIVED):
+        return True
+    return any(predicate(user, application) for predicate in _view_extensions)
+
+
+@rule("application.edit")
+def can_edit_application(user, application: Application) -> bool:
+    return application.leader_id == user.id
+
+
+@rule("application.sign")
+def can_sign_application(user, application: Application) -> bool:
+    return is_org_head(user, application)
+
+
+@rule("application.formal_check")
+def can_formal_check(user, application: Application) -> bool:
+    return manages(user, application.competition)
+
+
+@rule("application.full")
+def can_see_full_application(user, application: Application) -> bool:
+    """The full text, team, contacts and attachments (investors need an accepted introduction)."""
+    if _insider(user, application):
+        return True
+    if application.status == A_DRAFT:
+        return False
+    if manages(user, application.competition):
+        return True
+    if user.has_role("council") and application.competition.status in (COUNCIL, RESULTS, ARCHIVED):
+        return True
+    return any(predicate(user, application) for predicate in _full_extensions)

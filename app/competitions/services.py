@@ -1,0 +1,979 @@
+"""Competitions and applications: every action of operators and applicants, for pages, API and CLI.
+
+Each public function is one unit of work: authorize, validate, mutate, audit, commit, dispatch jobs.
+"""
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import logging
+import uuid
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from blinker import Namespace
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm.exc import StaleDataError
+
+from app import jobs
+from app.accounts.models import Organisation, User
+from app.competitions import rules as R
+from app.competitions.models import (A_ADMITTED, A_DRAFT, A_REJECTED, A_SUBMITTED, A_WITHDRAWN, CATEGORIES,
+                                     CLOSED, DRAFT, INSTRUMENTS, LANGS, OPEN, PUBLISHED, RESULTS,
+                                     Application, ApplicationMember, Attachment, BlockedPerson, Competition)
+from app.competitions.permissions import manages
+from app.core import audit
+from app.core import time as clock
+from app.core.db import db
+from app.core.errors import Conflict, NotFound, TooLarge, ValidationFailed
+from app.core.permissions import authorize, can
+from app.reference import instruments as instrument_templates
+from app.reference import is_region, priorities_by_id, territories_by_code, trl_levels
+
+logger = logging.getLogger(__name__)
+signals = Namespace()
+competition_transitioned = signals.signal("competition-transitioned")
+application_submitted = signals.signal("application-submitted")
+application_changed = signals.signal("application-changed")
+
+# Extra guards other domains add to lifecycle steps: func(competition) -> error message or None.
+transition_guards: dict[tuple[str, str], list] = {}
+
+
+def guard(from_state: str, to_state: str):
+    def decorator(func):
+        transition_guards.setdefault((from_state, to_state), []).append(func)
+        return func
+    return decorator
+
+
+# --- competitions ----------------------------------------------------------------------------------------
+
+def template(instrument: str) -> dict:
+    """The defaults of an instrument (DOMAIN.md), as a complete set of competition fields."""
+    if instrument not in INSTRUMENTS:
+        raise ValidationFailed(fields={"instrument": [_("Unknown instrument.")]})
+    t = instrument_templates().get(instrument, {})
+    rules = copy.deepcopy(R.RULE_DEFAULTS)
+    if t.get("cofinancing"):
+        rules["cofinancing"] = dict(t["cofinancing"])
+    if t.get("required_documents"):
+        rules["required_documents"] = [d["code"] if isinstance(d, dict) else d for d in t["required_documents"]]
+    if t.get("total_threshold") is not None:
+        rules["total_threshold"] = float(t["total_threshold"])
+    if t.get("tie_break"):
+        rules["tie_break"] = list(t["tie_break"])
+    return {
+        "instrument": instrument,
+        "max_grant_kzt": t.get("max_grant_kzt"),
+        "max_duration_months": t.get("max_duration_months"),
+        "trl_min": t.get("trl_min", 1),
+        "trl_max": t.get("trl_max", 9),
+        "require_accreditation": t.get("require_accreditation", True),
+        "experts_per_application": t.get("experts_per_application", 3),
+        "min_foreign": t.get("min_foreign", 0),
+        "irn_prefix": t.get("irn_prefix") or R.IRN_PREFIXES[instrument],
+        "criteria": copy.deepcopy(t.get("criteria") or R.DEFAULT_CRITERIA),
+        "rules": rules,
+    }
+
+
+def _num(errors, data, key, kind=Decimal, minimum=None, maximum=None, required=False):
+    value = data.get(key)
+    if value is None or value == "":
+        if required:
+            errors.setdefault(key, []).append(_("This field is required."))
+        return None
+    if isinstance(value, bool):
+        errors.setdefault(key, []).append(_("Enter a number."))
+        return None
+    try:
+        number = kind(str(value)) if kind is Decimal else kind(value)
+        if kind is int and (isinstance(value, float) and not value.is_integer()):
+            raise ValueError
+        if kind is Decimal and not number.is_finite():
+            raise InvalidOperation
+    except (ValueError, TypeError, InvalidOperation):
+        errors.setdefault(key, []).append(_("Enter a number."))
+        return None
+    if minimum is not None and number < minimum:
+        errors.setdefault(key, []).append(_("Must be at least %(n)s.", n=minimum))
+    if maximum is not None and number > maximum:
+        errors.setdefault(key, []).append(_("Must be at most %(n)s.", n=maximum))
+    return number
+
+
+def _date(errors, data, key, required=False):
+    value = data.get(key)
+    if value in (None, ""):
+        if required:
+            errors.setdefault(key, []).append(_("This field is required."))
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=clock.ALMATY)
+    try:
+        return clock.parse_iso(str(value))
+    except ValueError:
+        errors.setdefault(key, []).append(_("Enter a date and time in ISO 8601, e.g. 2026-12-31T18:00:00+05:00."))
+        return None
+
+
+def _validate_criteria(errors, criteria) -> list:
+    if not isinstance(criteria, list) or not criteria:
+        errors.setdefault("criteria", []).append(_("At least one review criterion is required."))
+        return []
+    cleaned, keys = [], set()
+    for item in criteria:
+        if not isinstance(item, dict) or not item.get("key"):
+            errors.setdefault("criteria", []).append(_("Each criterion needs a key."))
+            continue
+        try:
+            lo, hi, step = float(item.get("min", 0)), float(item.get("max", 5)), float(item.get("step", 0.5))
+            threshold = float(item.get("threshold", lo))
+            weight = float(item.get("weight", 1))
+        except (TypeError, ValueError):
+            errors.setdefault("criteria", []).append(_("Criterion scales must be numbers."))
+            continue
+        if not (hi > lo and step > 0 and lo <= threshold <= hi and weight >= 0):
+            errors.setdefault("criteria", []).append(
+                _("Criterion %(key)s: the scale or threshold is inconsistent.", key=item["key"]))
+        if item["key"] in keys:
+            errors.setdefault("criteria", []).append(_("Criterion keys must be unique."))
+        keys.add(item["key"])
+        name = item.get("name") or {"ru": item["key"]}
+        if isinstance(name, str):
+            name = {"ru": name, "kk": name, "en": name}
+        cleaned.append({"key": str(item["key"]), "name": name, "weight": weight, "min": lo, "max": hi,
+                        "step": step, "threshold": threshold})
+    return cleaned
+
+
+RULE_KEYS = set(R.RULE_DEFAULTS)
+COLUMN_KEYS = ("max_grant_kzt", "max_duration_months", "trl_min", "trl_max", "require_accreditation",
+               "experts_per_application", "min_foreign", "budget_kzt")
+
+
+def _apply_competition_fields(competition: Competition, data: dict, errors: dict, creating: bool) -> None:
+    title = data.get("title")
+    if title is not None or creating:
+        if isinstance(title, str):
+            title = {"ru": title.strip()} if title.strip() else {}
+        if not isinstance(title, dict) or not any(str(v).strip() for v in title.values()):
+            errors.setdefault("title", []).append(_("A title in at least one language is required."))
+        else:
+            competition.title = {k: str(v).strip() for k, v in title.items() if k in LANGS and str(v).strip()}
+    if "description" in data:
+        description = data["description"]
+        competition.description = ({"ru": description} if isinstance(description, str)
+                                   else {k: str(v) for k, v in (description or {}).items() if k in LANGS})
+    for key in ("opens_at", "deadline", "review_deadline", "council_date"):
+        if key in data:
+            setattr(competition, key, _date(errors, data, key))
+    if "budget_kzt" in data or creating:
+        budget = _num(errors, data, "budget_kzt", minimum=0, required=creating)
+        if budget is not None:
+            competition.budget_kzt = budget
+    if "max_grant_kzt" in data:
+        competition.max_grant_kzt = _num(errors, data, "max_grant_kzt", minimum=1)
+    if "max_duration_months" in data:
+        competition.max_duration_months = _num(errors, data, "max_duration_months", int, 1, 120)
+    for key in ("trl_min", "trl_max"):
+        if key in data:
+            value = _num(errors, data, key, int, 1, 9, required=True)
+            if value is not None:
+                setattr(competition, key, value)
+    if competition.trl_min > competition.trl_max:
+        errors.setdefault("trl_min", []).append(_("The minimum TRL is above the maximum."))
+    if "require_accreditation" in data:
+        if not isinstance(data["require_accreditation"], bool):
+            errors.setdefault("require_accreditation", []).append(_("Must be true or false."))
+        else:
+            competition.require_accreditation = data["require_accreditation"]
+    if "experts_per_application" in data:
+        value = _num(errors, data, "experts_per_application", int, 1, 10, required=True)
+        if value is not None:
+            competition.experts_per_application = value
+    if "min_foreign" in data:
+        value = _num(errors, data, "min_foreign", int, 0, 10, required=True)
+        if value is not None:
+            competition.min_foreign = value
+    if competition.min_foreign > competition.experts_per_application:
+        errors.setdefault("min_foreign", []).append(_("More foreign experts than experts per application."))
+    if "criteria" in data:
+        competition.criteria = _validate_criteria(errors, data["criteria"])
+    rules = dict(competition.rules or {})
+    for key in RULE_KEYS & set(data):
+        value = data[key]
+        if key == "cofinancing":
+            if not isinstance(value, dict) or any(
+                    k not in CATEGORIES or not isinstance(v, (int, float)) or isinstance(v, bool) or not 0 <= v <= 1
+                    for k, v in value.items()):
+                errors.setdefault(key, []).append(_("Shares per category between 0 and 1."))
+                continue
+            value = {**rules.get("cofinancing", {}), **{k: float(v) for k, v in value.items()}}
+        elif key in ("priorities",):
+            if not isinstance(value, list) or any(v not in priorities_by_id() for v in value):
+                errors.setdefault(key, []).append(_("Unknown priority direction."))
+                continue
+        elif key == "territories":
+            if not isinstance(value, list) or any(v not in territories_by_code() for v in value):
+                errors.setdefault(key, []).append(_("Unknown territory."))
+                continue
+        elif key == "required_documents":
+            if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+                errors.setdefault(key, []).append(_("A list of document codes."))
+                continue
+        elif key == "tie_break":
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                errors.setdefault(key, []).append(_("A list of criterion keys."))
+                continue
+        elif key == "aggregation":
+            if value not in ("mean", "median"):
+                errors.setdefault(key, []).append(_("mean or median."))
+                continue
+        elif key in ("require_org_signature",):
+            if not isinstance(value, bool):
+                errors.setdefault(key, []).append(_("Must be true or false."))
+                continue
+        else:
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                errors.setdefault(key, []).append(_("Enter a non-negative number."))
+                continue
+        rules[key] = value
+    competition.rules = rules
+
+
+def create_competition(actor, data: dict) -> Competition:
+    """Create a draft from the instrument's template plus the given overrides."""
+    region = data.get("region") or None
+    if region is not None and not is_region(region):
+        raise ValidationFailed(fields={"region": [_("Unknown region code %(code)s.", code=region)]})
+    if actor is not None and actor.has_role("akimat") and not actor.has_role("mnvo", "admin") and region is None:
+        region = actor.region_code  # an akimat operator's competitions are always its region's
+    authorize(actor, "competition.create", region)
+    instrument = data.get("instrument")
+    defaults = template(instrument if isinstance(instrument, str) else "")
+    competition = Competition(
+        instrument=instrument, region_code=region, created_by_id=actor.id, status=DRAFT,
+        title={}, description={}, budget_kzt=0, rules=defaults["rules"], criteria=defaults["criteria"],
+        irn_prefix=defaults["irn_prefix"],
+        **{k: defaults[k] for k in ("max_grant_kzt", "max_duration_months", "trl_min", "trl_max",
+                                    "require_accreditation", "experts_per_application", "min_foreign")},
+    )
+    errors: dict = {}
+    _apply_competition_fields(competition, data, errors, creating=True)
+    if errors:
+        raise ValidationFailed(fields=errors)
+    db.session.add(competition)
+    db.session.flush()
+    audit.record(actor, "competition.create", competition, scope_id=competition.id,
+                 after={"instrument": instrument, "region": region, "title": competition.title})
+    db.session.commit()
+    logger.info("competition %s created by %s", competition.id, actor.id)
+    return competition
+
+
+def update_competition(actor, competition_id: int, data: dict) -> Competition:
+    competition = get_competition_for(actor, competition_id)
+    authorize(actor, "competition.manage", competition)
+    if competition.status not in (DRAFT, PUBLISHED):
+        allowed = {"deadline", "review_deadline", "council_date", "description"}
+        if competition.status != OPEN or set(data) - allowed:
+            raise Conflict(_("Only key dates can change once a competition is open."), code="wrong_state")
+        if "deadline" in data:
+            new_deadline = clock.parse_iso(str(data["deadline"])) if data["deadline"] else None
+            if new_deadline is None or new_deadline < competition.deadline:
+                raise Conflict(_("An open competition's deadline may only be extended."), code="wrong_state")
+    before = _competition_state(competition)
+    errors: dict = {}
+    _apply_competition_fields(competition, data, errors, creating=False)
+    if errors:
+        db.session.rollback()
+        raise ValidationFailed(fields=errors)
+    audit.record(actor, "competition.update", competition, scope_id=competition.id, before=before,
+                 after=_competition_state(competition))
+    db.session.commit()
+    return competition
+
+
+def _competition_state(c: Competition) -> dict:
+    return {"title": c.title, "deadline": c.deadline.isoformat() if c.deadline else None,
+            "opens_at": c.opens_at.isoformat() if c.opens_at else None, "budget_kzt": str(c.budget_kzt),
+            "max_grant_kzt": str(c.max_grant_kzt) if c.max_grant_kzt is not None else None,
+            "trl": [c.trl_min, c.trl_max], "rules": c.rules, "criteria": c.criteria, "status": c.status}
+
+
+def transition(actor, competition_id: int, to: str, reason: str | None = None) -> Competition:
+    competition = get_competition_for(actor, competition_id)
+    authorize(actor, "competition.manage", competition)
+    now = clock.now()
+    if to not in R.TRANSITIONS:
+        raise ValidationFailed(fields={"to": [_("Unknown state %(state)s.", state=to)]})
+    if to not in R.TRANSITIONS[competition.status]:
+        raise Conflict(_("A competition cannot go from %(a)s to %(b)s.", a=competition.status, b=to),
+                       code="illegal_transition")
+    problem = _transition_problem(competition, to, now, reason)
+    if problem is None:
+        for check in transition_guards.get((competition.status, to), []):
+            problem = check(competition)
+            if problem:
+                break
+    if problem:
+        raise Conflict(problem, code="transition_refused")
+    before = competition.status
+    competition.status = to
+    if to == CLOSED and now < competition.deadline:
+        competition.closed_early_reason = reason.strip()
+    if to == RESULTS:
+        competition.results_published_at = now
+    audit.record(actor, "competition.transition", competition, scope_id=competition.id,
+                 before={"status": before}, after={"status": to}, reason=reason)
+    competition_transitioned.send(competition, before=before, to=to, actor=actor)
+    db.session.commit()
+    jobs.dispatch()
+    logger.info("competition %s: %s -> %s by %s", competition.id, before, to, actor.id)
+    return competition
+
+
+def _transition_problem(c: Competition, to: str, now: datetime, reason: str | None) -> str | None:
+    if to == PUBLISHED:
+        if not c.title:
+            return _("A title is required before publishing.")
+        if c.deadline is None:
+            return _("Set a deadline before publishing.")
+        if not c.criteria:
+            return _("Set the review criteria before publishing.")
+        if not c.budget_kzt or c.budget_kzt <= 0:
+            return _("Set the total budget before publishing.")
+    if to == OPEN:
+        if c.deadline is None or c.deadline <= now:
+            return _("The deadline must be in the future to open the competition.")
+    if to == CLOSED and c.deadline is not None and now < c.deadline and not (reason or "").strip():
+        return _("The deadline has not passed yet: give a reason to close early.")
+    if to == "review":
+        pending = db.session.scalar(select(func.count(Application.id)).where(
+            Application.competition_id == c.id, Application.status == A_SUBMITTED))
+        if pending:
+            return _("%(n)d applications still await the formal check.", n=pending)
+    return None
+
+
+def visible_competitions_query(user, status: str | None = None):
+    query = select(Competition)
+    if status:
+        query = query.where(Competition.status == status)
+    if user is None or not getattr(user, "is_authenticated", False):
+        return query.where(Competition.status != DRAFT)
+    if user.has_role("admin"):
+        return query
+    mine = []
+    if user.has_role("mnvo"):
+        mine.append(Competition.region_code.is_(None))
+    if user.has_role("akimat") and user.region_code:
+        mine.append(Competition.region_code == user.region_code)
+    return query.where(or_(Competition.status != DRAFT, *mine))
+
+
+def list_competitions(user, status: str | None = None, page: int = 1, per_page: int = 20):
+    query = visible_competitions_query(user, status)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    items = db.session.scalars(query.order_by(Competition.deadline.desc().nullslast(), Competition.id.desc())
+                               .limit(per_page).offset((page - 1) * per_page)).all()
+    return items, total
+
+
+def get_competition_for(user, competition_id: int) -> Competition:
+    competition = db.session.get(Competition, competition_id)
+    if competition is None:
+        raise NotFound()
+    if competition.status == DRAFT and not (user is not None and getattr(user, "is_authenticated", False)
+                                            and manages(user, competition)):
+        raise NotFound()
+    return competition
+
+
+# --- applications ----------------------------------------------------------------------------------------
+
+APPLICATION_FIELDS = {
+    "title", "abstract", "language", "translations", "keywords", "priority", "territory", "applicant_category",
+    "requested_kzt", "budget_by_year", "cofinancing_kzt", "cofinancing_source", "duration_months", "planned",
+    "ip_held", "investor_visible", "share_score_band", "trl_claimed", "trl_evidence", "excluded_experts",
+    "region",
+}
+
+
+def _clean_application(application: Application, data: dict, errors: dict) -> None:
+    unknown = set(data) - APPLICATION_FIELDS - {"version"}
+    for key in unknown:
+        errors.setdefault(key, []).append(_("Unknown field."))
+    if "language" in data:
+        if data["language"] not in LANGS:
+            errors.setdefault("language", []).append(_("One of ru, kk, en."))
+        else:
+            application.language = data["language"]
+    for key, limit in (("title", 500), ("abstract", 20000), ("cofinancing_source", 500)):
+        if key in data:
+            value = data[key]
+            if not isinstance(value, str):
+                errors.setdefault(key, []).append(_("Enter text."))
+            elif len(value) > limit:
+                errors.setdefault(key, []).append(_("At most %(n)d characters.", n=limit))
+            else:
+                setattr(application, key, value.strip())
+    if "translations" in data:
+        value = data["translations"]
+        if not isinstance(value, dict) or any(
+                k not in LANGS or not isinstance(v, dict) or
+                not all(isinstance(v.get(f, ""), str) for f in ("title", "abstract")) for k, v in value.items()):
+            errors.setdefault("translations", []).append(_("Translations: {lang: {title, abstract}}."))
+        else:
+            application.translations = {k: {"title": v.get("title", "").strip()[:500],
+                                            "abstract": v.get("abstract", "").strip()[:20000]}
+                                        for k, v in value.items()}
+    if "keywords" in data:
+        value = data["keywords"]
+        if isinstance(value, str):
+            value = [k.strip() for k in value.split(",")]
+        if not isinstance(value, list) or not all(isinstance(k, str) for k in value):
+            errors.setdefault("keywords", []).append(_("A list of keywords."))
+        else:
+            application.keywords = [k.strip()[:80] for k in value if k.strip()][:20]
+    if "priority" in data:
+        value = _num(errors, data, "priority", int, 1, 7)
+        application.priority = value if "priority" not in errors else application.priority
+    if "territory" in data:
+        value = data["territory"] or None
+        if value is not None and value not in territories_by_code():
+            errors.setdefault("territory", []).append(_("Unknown territory."))
+        else:
+            application.territory = value
+    if "region" in data:
+        value = data["region"] or None
+        if value is not None and not is_region(value):
+            errors.setdefault("region", []).append(_("Unknown region code %(code)s.", code=value))
+        else:
+            application.region_code = value
+    if "applicant_category" in data:
+        if data["applicant_category"] not in CATEGORIES:
+            errors.setdefault("applicant_category", []).append(_("One of scientist, startup, business."))
+        else:
+            application.applicant_category = data["applicant_category"]
+    for key in ("requested_kzt", "cofinancing_kzt"):
+        if key in data:
+            value = _num(errors, data, key, minimum=0)
+            if key not in errors:
+                setattr(application, key, value if value is not None else 0)
+    if "duration_months" in data:
+        value = _num(errors, data, "duration_months", int, 1, 120)
+        if "duration_months" not in errors:
+            application.duration_months = value
+    if "budget_by_year" in data:
+        value = data["budget_by_year"]
+        ok = isinstance(value, list) and all(
+            isinstance(row, dict) and isinstance(row.get("year"), int) and not isinstance(row.get("year"), bool)
+            and isinstance(row.get("amount", 0), (int, float)) and row.get("amount", 0) >= 0 for row in value)
+        if not ok:
+            errors.setdefault("budget_by_year", []).append(_("Rows of {year, amount, breakdown}."))
+        else:
+            application.budget_by_year = value
+    if "planned" in data:
+        value = data["planned"]
+        if not isinstance(value, dict) or any(
+                k not in ("patents", "products", "jobs", "revenue_kzt", "publications") or
+                isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0 for k, v in value.items()):
+            errors.setdefault("planned", []).append(_("Planned indicators: non-negative numbers."))
+        else:
+            application.planned = value
+    if "ip_held" in data:
+        value = data["ip_held"]
+        if not isinstance(value, list) or not all(isinstance(p, dict) and isinstance(p.get("number"), str)
+                                                  for p in value):
+            errors.setdefault("ip_held", []).append(_("Patents as {number, title}."))
+        else:
+            application.ip_held = value
+    for key in ("investor_visible", "share_score_band"):
+        if key in data:
+            if not isinstance(data[key], bool):
+                errors.setdefault(key, []).append(_("Must be true or false."))
+            else:
+                setattr(application, key, data[key])
+    if "trl_claimed" in data:
+        value = _num(errors, data, "trl_claimed", int, 1, 9)
+        if "trl_claimed" not in errors:
+            application.trl_claimed = value
+    if "trl_evidence" in data:
+        value = data["trl_evidence"]
+        if not isinstance(value, dict) or any(
+                not str(k).isdigit() or not 1 <= int(k) <= 9 or not isinstance(v, str) for k, v in value.items()):
+            errors.setdefault("trl_evidence", []).append(_("Evidence per level: {\"1\": text, …}."))
+        else:
+            application.trl_evidence = {str(int(k)): v.strip()[:4000] for k, v in value.items()}
+    if "excluded_experts" in data:
+        value = data["excluded_experts"]
+        limit = int((application.competition.rules or {}).get("max_excluded_experts", 3))
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            errors.setdefault("excluded_experts", []).append(_("A list of names."))
+        elif len([v for v in value if v.strip()]) > limit:
+            errors.setdefault("excluded_experts", []).append(
+                _("At most %(n)d people may be excluded.", n=limit))
+        else:
+            application.excluded_experts = [v.strip() for v in value if v.strip()]
+
+
+def _ensure_open(competition: Competition) -> None:
+    now = clock.now()
+    if competition.status != OPEN:
+        raise Conflict(_("The competition is not accepting applications."), code="not_open")
+    if competition.deadline is None or now >= competition.deadline:
+        raise Conflict(_("The deadline has passed: applications can no longer change."), code="deadline_passed")
+
+
+def create_application(actor, competition_id: int, data: dict) -> Application:
+    competition = get_competition_for(actor, competition_id)
+    authorize(actor, "competition.apply", competition)
+    _ensure_open(competition)
+    application = Application(
+        competition=competition, leader_id=actor.id, organisation_id=actor.organisation_id, status=A_DRAFT,
+        region_code=(actor.organisation.region_code if actor.organisation else None) or competition.region_code,
+        translations={}, keywords=[], budget_by_year=[], planned={}, ip_held=[], trl_evidence={},
+        excluded_experts=[], formal_reasons=[], formal_checklist={},
+    )
+    errors: dict = {}
+    _clean_application(application, data, errors)
+    if errors:
+        db.session.rollback()
+        raise ValidationFailed(fields=errors)
+    db.session.add(application)
+    db.session.flush()
+    audit.record(actor, "application.create", application, scope_id=competition.id)
+    db.session.commit()
+    return application
+
+
+def get_application_for(user, application_id: int) -> Application:
+    application = db.session.get(Application, application_id)
+    if application is None:
+        raise NotFound()
+    authorize(user, "application.view", application, hide=True)
+    return application
+
+
+def _editable(actor, application_id: int) -> Application:
+    application = get_application_for(actor, application_id)
+    authorize(actor, "application.edit", application)
+    if application.status != A_DRAFT:
+        raise Conflict(_("The application was submitted and can no longer change."), code="already_submitted")
+    _ensure_open(application.competition)
+    return application
+
+
+def update_application(actor, application_id: int, data: dict, expected_version: int | None = None
+                       ) -> Application:
+    """Save a draft (partial). ``expected_version`` detects an edit made meanwhile in another tab."""
+    application = _editable(actor, application_id)
+    if expected_version is not None and expected_version != application.version:
+        raise Conflict(_("This draft was changed elsewhere (another tab or device). Reload to see the latest "
+                         "version; your unsaved text is still in this form."), code="version_conflict")
+    errors: dict = {}
+    _clean_application(application, data, errors)
+    if errors:
+        db.session.rollback()
+        raise ValidationFailed(fields=errors)
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict(_("This draft was changed elsewhere. Reload to see the latest version."),
+                       code="version_conflict") from None
+    application_changed.send(application)
+    jobs.dispatch()
+    return application
+
+
+def invite_member(actor, application_id: int, email: str, name: str = "", role: str = "") -> ApplicationMember:
+    application = _editable(actor, application_id)
+    email = (email or "").strip().lower()
+    from app.accounts.services import EMAIL_RE
+    if not EMAIL_RE.match(email):
+        raise ValidationFailed(fields={"email": [_("Enter a valid e-mail address.")]})
+    if email == application.leader.email or any(m.email == email for m in application.members):
+        raise ValidationFailed(fields={"email": [_("This person is already in the team.")]})
+    user = db.session.scalar(select(User).where(User.email == email))
+    member = ApplicationMember(email=email, name=(name or (user.name if user else "")).strip()[:200],
+                               role=(role or "").strip()[:100], user_id=user.id if user else None,
+                               invited_at=clock.now())
+    application.members.append(member)
+    db.session.flush()
+    audit.record(actor, "application.invite", application, scope_id=application.competition_id,
+                 after={"email": email})
+    _notify("team_invitation", email=email, application_id=application.id)
+    db.session.commit()
+    jobs.dispatch()
+    return member
+
+
+def remove_member(actor, application_id: int, member_id: int) -> None:
+    application = _editable(actor, application_id)
+    member = next((m for m in application.members if m.id == member_id), None)
+    if member is None:
+        raise NotFound()
+    application.members.remove(member)
+    audit.record(actor, "application.remove_member", application, scope_id=application.competition_id,
+                 before={"email": member.email})
+    db.session.commit()
+
+
+def pending_invitations(user) -> list[ApplicationMember]:
+    return db.session.scalars(select(ApplicationMember).where(
+        or_(ApplicationMember.user_id == user.id, ApplicationMember.email == user.email),
+        ApplicationMember.status == ApplicationMember.INVITED)).all()
+
+
+def answer_invitation(actor, member_id: int, accept: bool) -> ApplicationMember:
+    member = db.session.get(ApplicationMember, member_id)
+    if member is None or not (member.user_id == actor.id or member.email == actor.email):
+        raise NotFound()
+    if member.application.status != A_DRAFT:
+        raise Conflict(_("The application was already submitted."), code="already_submitted")
+    _ensure_open(member.application.competition)
+    member.user_id = actor.id
+    member.status = member.CONFIRMED if accept else member.DECLINED
+    member.answered_at = clock.now()
+    audit.record(actor, "application.member_answer", member.application,
+                 scope_id=member.application.competition_id, after={"accepted": accept})
+    db.session.commit()
+    return member
+
+
+def sign_application(actor, application_id: int) -> Application:
+    application = get_application_for(actor, application_id)
+    authorize(actor, "application.sign", application)
+    if application.status != A_DRAFT:
+        raise Conflict(_("The application was already submitted."), code="already_submitted")
+    _ensure_open(application.competition)
+    application.org_signed_by_id = actor.id
+    application.org_signed_at = clock.now()
+    audit.record(actor, "application.sign", application, scope_id=application.competition_id)
+    db.session.commit()
+    return application
+
+
+PDF_MAGIC = b"%PDF-"
+
+
+def add_attachment(actor, application_id: int, doc_type: str, filename: str, stream) -> Attachment:
+    application = _editable(actor, application_id)
+    if not doc_type or len(doc_type) > 48:
+        raise ValidationFailed(fields={"doc_type": [_("Choose the document type.")]})
+    limit = current_app.config["MAX_ATTACHMENT_BYTES"]
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise TooLarge(_("The file is larger than %(mb)d MB.", mb=limit // (1024 * 1024)))
+    if not data.startswith(PDF_MAGIC):
+        raise ValidationFailed(fields={"file": [_("Only PDF documents are accepted.")]})
+    stored = uuid.uuid4().hex
+    folder = Path(current_app.config["UPLOAD_PATH"])
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / stored
+    path.write_bytes(data)
+    try:
+        attachment = Attachment(doc_type=doc_type, filename=Path(filename or "document.pdf").name[:255],
+                                stored_name=stored, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
+                                uploaded_by_id=actor.id, uploaded_at=clock.now())
+        application.attachments.append(attachment)
+        audit.record(actor, "application.attach", application, scope_id=application.competition_id,
+                     after={"doc_type": doc_type, "sha256": attachment.sha256})
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        path.unlink(missing_ok=True)
+        raise
+    return attachment
+
+
+def remove_attachment(actor, application_id: int, attachment_id: int) -> None:
+    application = _editable(actor, application_id)
+    attachment = next((a for a in application.attachments if a.id == attachment_id), None)
+    if attachment is None:
+        raise NotFound()
+    application.attachments.remove(attachment)
+    db.session.commit()
+    (Path(current_app.config["UPLOAD_PATH"]) / attachment.stored_name).unlink(missing_ok=True)
+
+
+def attachment_for(user, attachment_id: int) -> tuple[Attachment, Path]:
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None:
+        raise NotFound()
+    get_application_for(user, attachment.application_id)
+    from app.core.permissions import can as _can
+    if not _can(user, "application.full", attachment.application):
+        raise NotFound()
+    return attachment, Path(current_app.config["UPLOAD_PATH"]) / attachment.stored_name
+
+
+def eligibility_problems(application: Application) -> dict[str, list[str]]:
+    """Every rule the application fails, keyed by the field the applicant must fix."""
+    c = application.competition
+    rules = c.rules or {}
+    problems: dict[str, list[str]] = {}
+
+    def add(field, message):
+        problems.setdefault(field, []).append(message)
+
+    if not application.title.strip():
+        add("title", _("Enter the project title."))
+    if not application.abstract.strip():
+        add("abstract", _("Enter the abstract."))
+    if not application.keywords:
+        add("keywords", _("Give at least one keyword."))
+    if application.priority is None:
+        add("priority", _("Choose the priority direction."))
+    elif rules.get("priorities") and application.priority not in rules["priorities"]:
+        add("priority", _("This competition does not fund this priority direction."))
+    if rules.get("territories") and application.territory not in rules["territories"]:
+        add("territory", _("This competition is limited to projects of certain science-intensive territories."))
+    if c.region_code and application.region_code != c.region_code:
+        add("region", _("This regional competition accepts only applicants from %(region)s.",
+                        region=c.region_code))
+    trl = application.trl_claimed
+    if trl is None:
+        add("trl_claimed", _("Choose the technology readiness level (TRL)."))
+    else:
+        if not c.trl_min <= trl <= c.trl_max:
+            add("trl_claimed", _("TRL %(trl)d is outside the eligible range %(lo)d–%(hi)d.", trl=trl, lo=c.trl_min,
+                                 hi=c.trl_max))
+        missing = [str(level) for level in range(1, trl + 1)
+                   if not (application.trl_evidence or {}).get(str(level), "").strip()]
+        if missing:
+            add("trl_evidence", _("Describe the evidence for TRL levels: %(levels)s.", levels=", ".join(missing)))
+    requested = R.as_decimal(application.requested_kzt)
+    if requested <= 0:
+        add("requested_kzt", _("Enter the requested amount."))
+    elif c.max_grant_kzt is not None and requested > c.max_grant_kzt:
+        add("requested_kzt", _("The requested amount exceeds the maximum grant of %(max)s KZT.",
+                               max=f"{c.max_grant_kzt:,.0f}".replace(",", " ")))
+    if application.duration_months is None:
+        add("duration_months", _("Enter the project duration."))
+    elif c.max_duration_months and application.duration_months > c.max_duration_months:
+        add("duration_months", _("The project may last at most %(n)d months.", n=c.max_duration_months))
+    minimum = float((rules.get("cofinancing") or {}).get(application.applicant_category, 0) or 0)
+    if requested > 0 and minimum > 0:
+        share = R.cofinancing_share(requested, application.cofinancing_kzt)
+        if share + 1e-9 < minimum:
+            add("cofinancing_kzt", _("Co-financing is %(share).1f%% of the grant; at least %(min).0f%% is required "
+                                     "for this applicant category.", share=share * 100, min=minimum * 100))
+    present = {a.doc_type for a in application.attachments}
+    missing_docs = [d for d in rules.get("required_documents", []) if d not in present]
+    if missing_docs:
+        add("documents", _("Attach the required documents: %(docs)s.",
+                           docs=", ".join(document_name(d) for d in missing_docs)))
+    unconfirmed = [m.email for m in application.members if m.status != m.CONFIRMED]
+    if unconfirmed:
+        add("team", _("Team members have not confirmed participation: %(who)s.", who=", ".join(unconfirmed)))
+    if application.organisation_id is None:
+        if c.require_accreditation:
+            add("organisation", _("The applicant must belong to an accredited organisation."))
+    else:
+        if c.require_accreditation and not application.organisation.accredited:
+            add("organisation", _("The organisation is not accredited."))
+        if rules.get("require_org_signature", True) and application.org_signed_at is None:
+            add("signature", _("The head of the organisation has not signed the application yet."))
+    if is_blocked(application.leader_id, "leader"):
+        add("leader", _("The project leader is in the registry of unscrupulous participants."))
+    return problems
+
+
+def is_blocked(user_id: int, kind: str) -> bool:
+    now = clock.now()
+    return bool(db.session.scalar(select(BlockedPerson.id).where(
+        BlockedPerson.user_id == user_id, BlockedPerson.kind == kind, BlockedPerson.since <= now,
+        or_(BlockedPerson.until.is_(None), BlockedPerson.until > now))))
+
+
+def document_name(code: str) -> str:
+    from app.reference import data, localized
+    doc = data.DOCUMENT_TYPES_BY_CODE.get(code)
+    return localized(doc["name"]) if doc else code
+
+
+def snapshot(application: Application) -> dict:
+    """The frozen content of a submission; its canonical JSON's SHA-256 is the receipt."""
+    return {
+        "competition_id": application.competition_id, "leader_id": application.leader_id,
+        "organisation_id": application.organisation_id, "language": application.language,
+        "title": application.title, "abstract": application.abstract, "translations": application.translations,
+        "keywords": application.keywords, "priority": application.priority, "territory": application.territory,
+        "region": application.region_code, "applicant_category": application.applicant_category,
+        "requested_kzt": str(application.requested_kzt), "budget_by_year": application.budget_by_year,
+        "cofinancing_kzt": str(application.cofinancing_kzt), "cofinancing_source": application.cofinancing_source,
+        "duration_months": application.duration_months, "planned": application.planned,
+        "ip_held": application.ip_held, "investor_visible": application.investor_visible,
+        "trl_claimed": application.trl_claimed, "trl_evidence": application.trl_evidence,
+        "team": [{"email": m.email, "name": m.name, "role": m.role} for m in application.members],
+        "attachments": [{"doc_type": a.doc_type, "filename": a.filename, "sha256": a.sha256}
+                        for a in application.attachments],
+    }
+
+
+def receipt(application: Application) -> dict:
+    return {"irn": application.irn, "submitted_at": application.submitted_at.isoformat(),
+            "receipt_sha256": application.receipt_sha256}
+
+
+def submit(actor, application_id: int) -> Application:
+    """Atomic and idempotent: a repeated submit returns the same receipt."""
+    application = get_application_for(actor, application_id)
+    authorize(actor, "application.edit", application)
+    if application.status != A_DRAFT:
+        if application.irn and application.status != A_WITHDRAWN:
+            return application
+        raise Conflict(_("This application cannot be submitted in its current state."), code="wrong_state")
+    _ensure_open(application.competition)
+    problems = eligibility_problems(application)
+    if problems:
+        db.session.rollback()
+        raise ValidationFailed(_("The application does not meet the competition's rules yet."), fields=problems)
+    now = clock.now()
+    frozen = snapshot(application)
+    frozen["submitted_at"] = now.isoformat()
+    canonical = json.dumps(frozen, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    application.snapshot = frozen
+    application.receipt_sha256 = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    application.submitted_at = now
+    application.irn = R.irn_for(application.competition.irn_prefix, clock.to_local(now).year, application.id)
+    application.status = A_SUBMITTED
+    audit.record(actor, "application.submit", application, scope_id=application.competition_id,
+                 after={"irn": application.irn, "sha256": application.receipt_sha256})
+    _notify("submission_receipt", user_id=actor.id, application_id=application.id)
+    try:
+        db.session.commit()
+    except StaleDataError:
+        # A concurrent submit (double click, retry) won: answer with its receipt.
+        db.session.rollback()
+        application = db.session.get(Application, application_id)
+        db.session.refresh(application)
+        if application.status == A_SUBMITTED:
+            return application
+        raise Conflict(_("The application changed while submitting; try again."), code="version_conflict") from None
+    application_submitted.send(application)
+    jobs.dispatch()
+    return application
+
+
+def withdraw(actor, application_id: int) -> Application:
+    application = get_application_for(actor, application_id)
+    authorize(actor, "application.edit", application)
+    if application.status != A_SUBMITTED:
+        raise Conflict(_("Only a submitted application can be withdrawn."), code="wrong_state")
+    _ensure_open(application.competition)
+    application.status = A_WITHDRAWN
+    application.withdrawn_at = clock.now()
+    audit.record(actor, "application.withdraw", application, scope_id=application.competition_id)
+    db.session.commit()
+    return application
+
+
+def formal_check(actor, application_id: int, passed, reasons: list | None = None,
+                 checklist: dict | None = None) -> Application:
+    application = db.session.get(Application, application_id)
+    if application is None:
+        raise NotFound()
+    authorize(actor, "application.formal_check", application, hide=not can(actor, "application.view", application))
+    if not isinstance(passed, bool):
+        raise ValidationFailed(fields={"passed": [_("Must be true or false.")]})
+    reasons = [r.strip() for r in (reasons or []) if isinstance(r, str) and r.strip()]
+    if not passed and not reasons:
+        raise ValidationFailed(fields={"reasons": [_("Give the reasons for the refusal.")]})
+    if application.competition.status != CLOSED:
+        raise Conflict(_("The formal check happens while the competition is closed."), code="wrong_state")
+    if application.status not in (A_SUBMITTED, A_ADMITTED, A_REJECTED):
+        raise Conflict(_("Only submitted applications are checked."), code="wrong_state")
+    before = {"status": application.status, "reasons": application.formal_reasons}
+    application.formal_passed = passed
+    application.formal_reasons = reasons
+    application.formal_checklist = {str(k): bool(v) for k, v in (checklist or {}).items()}
+    application.formal_checked_at = clock.now()
+    application.formal_checked_by_id = actor.id
+    application.status = A_ADMITTED if passed else A_REJECTED
+    audit.record(actor, "application.formal_check", application, scope_id=application.competition_id,
+                 before=before, after={"status": application.status, "reasons": reasons})
+    _notify("formal_check", user_id=application.leader_id, application_id=application.id)
+    db.session.commit()
+    jobs.dispatch()
+    return application
+
+
+def applications_of(competition: Competition, statuses: tuple | None = None) -> list[Application]:
+    query = select(Application).where(Application.competition_id == competition.id)
+    if statuses:
+        query = query.where(Application.status.in_(statuses))
+    return db.session.scalars(query.order_by(Application.submitted_at.nullslast(), Application.id)).all()
+
+
+def competition_applications_for(actor, competition_id: int, status: str | None = None):
+    competition = get_competition_for(actor, competition_id)
+    authorize(actor, "competition.manage", competition, hide=True)
+    query = select(Application).where(Application.competition_id == competition.id,
+                                      Application.status != A_DRAFT)
+    if status:
+        query = query.where(Application.status == status)
+    return competition, db.session.scalars(query.order_by(Application.submitted_at, Application.id)).all()
+
+
+def my_applications(user) -> list[Application]:
+    return db.session.scalars(select(Application).where(or_(
+        Application.leader_id == user.id,
+        Application.id.in_(select(ApplicationMember.application_id).where(
+            ApplicationMember.user_id == user.id, ApplicationMember.status == ApplicationMember.CONFIRMED)),
+    )).order_by(Application.updated_at.desc())).all()
+
+
+def statistics(actor, competition_id: int) -> dict:
+    competition, items = competition_applications_for(actor, competition_id)
+    stats = {"by_status": {}, "by_trl": {}, "by_region": {}, "by_priority": {}, "by_category": {},
+             "requested_kzt": Decimal(0), "budget_kzt": competition.budget_kzt, "total": len(items),
+             "by_day": {}}
+    for a in items:
+        stats["by_status"][a.status] = stats["by_status"].get(a.status, 0) + 1
+        stats["by_trl"][a.trl_claimed] = stats["by_trl"].get(a.trl_claimed, 0) + 1
+        stats["by_region"][a.region_code] = stats["by_region"].get(a.region_code, 0) + 1
+        stats["by_priority"][a.priority] = stats["by_priority"].get(a.priority, 0) + 1
+        stats["by_category"][a.applicant_category] = stats["by_category"].get(a.applicant_category, 0) + 1
+        if a.status != A_WITHDRAWN:
+            stats["requested_kzt"] += R.as_decimal(a.requested_kzt)
+        if a.submitted_at:
+            day = clock.to_local(a.submitted_at).date().isoformat()
+            stats["by_day"][day] = stats["by_day"].get(day, 0) + 1
+    return stats
+
+
+def audit_trail(actor, competition_id: int, limit: int = 200):
+    competition = get_competition_for(actor, competition_id)
+    authorize(actor, "competition.manage", competition, hide=True)
+    from app.core.audit import AuditEntry
+    return db.session.scalars(select(AuditEntry).where(AuditEntry.scope_id == competition.id)
+                              .order_by(AuditEntry.id.desc()).limit(limit)).all()
+
+
+def funded_projects(competition_id: int) -> tuple[Competition, list[Application]]:
+    """The public results page: only once results are published."""
+    competition = db.session.get(Competition, competition_id)
+    if competition is None or competition.status not in (RESULTS, "archived"):
+        raise NotFound()
+    from app.competitions.models import A_FUNDED
+    items = db.session.scalars(select(Application).where(Application.competition_id == competition.id,
+                                                         Application.status == A_FUNDED)
+                               .order_by(Application.irn)).all()
+    return competition, items
+
+
+def _notify(kind: str, **params) -> None:
+    """Queue a notification (sent by a background job after commit; never blocks the request)."""
+    jobs.submit("app.notifications.tasks.deliver", kind, params, queue="mail", title=f"notify {kind}")
+
+
