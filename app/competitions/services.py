@@ -847,10 +847,11 @@ def submit(actor, application_id: int) -> Application:
     application.submitted_at = now
     application.irn = R.irn_for(application.competition.irn_prefix, clock.to_local(now).year, application.id)
     application.status = A_SUBMITTED
-    audit.record(actor, "application.submit", application, scope_id=application.competition_id,
-                 after={"irn": application.irn, "sha256": application.receipt_sha256})
-    _notify("submission_receipt", user_id=actor.id, application_id=application.id)
     try:
+        db.session.flush()  # the version check: a concurrent submit of the same draft fails here
+        audit.record(actor, "application.submit", application, scope_id=application.competition_id,
+                     after={"irn": application.irn, "sha256": application.receipt_sha256})
+        _notify("submission_receipt", user_id=actor.id, application_id=application.id)
         db.session.commit()
     except StaleDataError:
         # A concurrent submit (double click, retry) won: answer with its receipt.

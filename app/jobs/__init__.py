@@ -70,6 +70,8 @@ def redis_connection():
 
 
 def _hand_over(job_id: int) -> bool:
+    if db.session.get(Job, job_id) is None:  # its transaction was rolled back
+        return False
     if is_inline():
         from app.jobs.runner import run_job
         run_job(job_id)
