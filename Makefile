@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 FLASK := $(VENV)/bin/flask --app wsgi
 STAMP := $(VENV)/.installed
-MODEL_DIR := instance/models/multilingual-e5-small
+MODEL_DIR ?= $(or $(MATCHING_MODEL_DIR),instance/models/multilingual-e5-small)
 PYTEST_ARGS ?=
 
 .PHONY: install run test test-fast translations-extract translations-compile model worker clean-venv bench

