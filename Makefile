@@ -24,11 +24,11 @@ $(STAMP): pyproject.toml $(VENV)/bin/python
 	touch $(STAMP)
 
 translations-compile: $(STAMP)
-	$(VENV)/bin/pybabel compile -q -d app/translations -f
+	$(VENV)/bin/pybabel compile -d app/translations -f
 
 translations-extract: $(STAMP)
-	$(VENV)/bin/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
-	$(VENV)/bin/pybabel update -q -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
+	$(VENV)/bin/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
 
 model: $(STAMP)
 	$(PY) -m app.matching.model_build --out $(MODEL_DIR)

@@ -85,8 +85,10 @@ def _register_blueprints(app: Flask) -> None:
     from app.api import bp as api_bp
     from app.jobs.views import bp as jobs_bp
     from app.main.views import bp as main_bp
+    from app.notifications.views import bp as notifications_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp, url_prefix="/account")
     app.register_blueprint(jobs_bp, url_prefix="/jobs")
+    app.register_blueprint(notifications_bp, url_prefix="/notifications")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
