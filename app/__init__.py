@@ -34,6 +34,7 @@ def create_app(config=None) -> Flask:
     login_manager.init_app(app)
 
     from app import models  # noqa: F401  (register every model with SQLAlchemy)
+    _register_domains()
     from app.accounts.views import init_login
     init_login(app)
 
@@ -80,6 +81,13 @@ def _check_production(app: Flask) -> None:
             )
 
 
+def _register_domains() -> None:
+    """Import each domain's permission rules and service hooks (lifecycle guards, signal handlers)."""
+    import app.competitions.permissions  # noqa: F401
+    import app.scoring.permissions  # noqa: F401
+    import app.scoring.services  # noqa: F401
+
+
 def _register_blueprints(app: Flask) -> None:
     from app.accounts.views import bp as accounts_bp
     from app.api import bp as api_bp
@@ -92,3 +100,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(jobs_bp, url_prefix="/jobs")
     app.register_blueprint(notifications_bp, url_prefix="/notifications")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+    from app.competitions import dashboard as _competitions_dashboard  # noqa: F401  (panels, nav, home)
+    from app.competitions.views import bp as competitions_bp
+    app.register_blueprint(competitions_bp, url_prefix="")

@@ -5,3 +5,5 @@ from app.jobs.models import Job  # noqa: F401
 from app.competitions.models import (Application, ApplicationMember, Attachment, BlockedPerson,  # noqa: F401
                                      Competition)
 from app.notifications.models import Notification  # noqa: F401
+from app.scoring.models import (Appeal, ConflictRecord, ConsensusReport, CouncilSession, Decision,  # noqa: F401
+                                ExpertAssignment, ExpertProfile, Review, Vote)

@@ -64,4 +64,4 @@ def listing(items: list, total: int) -> dict:
     return {"items": items, "total": total}
 
 
-from app.api import competitions, core  # noqa: E402,F401  (registers routes)
+from app.api import competitions, core, scoring  # noqa: E402,F401  (registers routes)
