@@ -87,19 +87,29 @@ def validate_new_user(data: NewUser, existing_emails: set[str] | None = None) ->
     return errors
 
 
+def find_organisation(name: str) -> Organisation | None:
+    """By code, short name or a name in any language, ignoring case (also for Cyrillic, which SQLite's
+    lower() does not fold, so the comparison is done here)."""
+    name = (name or "").strip()
+    if not name:
+        return None
+    exact = db.session.scalar(select(Organisation).where(
+        (Organisation.name_ru == name) | (Organisation.name_en == name) | (Organisation.name_kk == name)
+        | (Organisation.short == name) | (Organisation.code == name)))
+    if exact is not None:
+        return exact
+    wanted = name.casefold()
+    for organisation in db.session.scalars(select(Organisation)):
+        names = (organisation.name_ru, organisation.name_en, organisation.name_kk, organisation.short)
+        if any(n and n.casefold() == wanted for n in names):
+            return organisation
+    return None
+
+
 def find_or_create_organisation(name: str) -> Organisation:
-    name = name.strip()
-    organisation = db.session.scalar(
-        select(Organisation).where(
-            (func.lower(Organisation.name_ru) == name.lower())
-            | (func.lower(Organisation.name_en) == name.lower())
-            | (func.lower(Organisation.name_kk) == name.lower())
-            | (func.lower(Organisation.short) == name.lower())
-            | (Organisation.code == name)
-        )
-    )
+    organisation = find_organisation(name)
     if organisation is None:
-        organisation = Organisation(name_ru=name, accredited=False)
+        organisation = Organisation(name_ru=name.strip(), accredited=False)
         db.session.add(organisation)
         db.session.flush()
     return organisation

@@ -328,7 +328,7 @@ def compute_assignment(actor, competition_id: int, progress=None) -> list[Expert
             created.append(row)
     db.session.flush()
     audit.record(actor, "assignment.compute", object_type="competitions", object_id=competition.id,
-                 scope_id=competition.id, after={"proposed": len(created), "total_affinity": result.total})
+                 scope_id=competition.id, after={"proposed": len(created), "total_affinity": result.total_affinity})
     db.session.commit()
     if progress:
         progress(100, _("%(n)d assignments proposed.", n=len(created)))
@@ -486,6 +486,8 @@ def declare(actor, assignment_id: int, conflict: bool, reason: str = "") -> Expe
         raise ValidationFailed(fields={"conflict": [_("Must be true or false.")]})
     if assignment.status not in (INVITED, ACCEPTED) or assignment.declared_at is not None:
         raise Conflict(_("The declaration was already made."), code="already_declared")
+    if conflict and not (reason or "").strip():
+        raise ValidationFailed(fields={"reason": [_("Describe the conflict of interest.")]})
     now = clock.now()
     assignment.declared_at = now
     assignment.responded_at = now
@@ -495,8 +497,6 @@ def declare(actor, assignment_id: int, conflict: bool, reason: str = "") -> Expe
                      after={"conflict": False})
         db.session.commit()
         return assignment
-    if not (reason or "").strip():
-        raise ValidationFailed(fields={"reason": [_("Describe the conflict of interest.")]})
     assignment.status = RELEASED
     db.session.add(ConflictRecord(competition_id=assignment.competition_id, application_id=assignment.application_id,
                                   expert_id=actor.id, source="declared", code="declared", reason=reason.strip(),
