@@ -1,4 +1,5 @@
 """A competition in review with admitted applications and a pool of experts."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -33,8 +34,9 @@ def review_world(make_user, n_applications=4, n_experts=6, k=2, foreign=(), **co
     for i in range(n_applications):
         leader = make_user("researcher", organisation=org.name_ru, name=f"Leader Number{i}")
         title, keywords = TOPICS[i % len(TOPICS)]
-        application = complete_draft(leader, competition, head, title=f"{title} {i}", abstract=keywords,
-                                     keywords=keywords.split())
+        application = complete_draft(
+            leader, competition, head, title=f"{title} {i}", abstract=keywords, keywords=keywords.split()
+        )
         comp.submit(leader, application.id)
         applications.append(application)
         leaders.append(leader)
@@ -46,13 +48,29 @@ def review_world(make_user, n_applications=4, n_experts=6, k=2, foreign=(), **co
     experts = []
     for i in range(n_experts):
         expert = make_user("expert", name=f"Expert Surname{i}")
-        services.update_profile(expert, {"texts": EXPERT_TEXTS[i % len(EXPERT_TEXTS)], "foreign": i in foreign,
-                                         "organisation": f"Org {i}"})
+        services.update_profile(
+            expert,
+            {
+                "texts": EXPERT_TEXTS[i % len(EXPERT_TEXTS)],
+                "foreign": i in foreign,
+                "organisation": f"Org {i}",
+            },
+        )
         experts.append(expert)
-    return {"competition": competition, "mnvo": mnvo, "applications": applications, "leaders": leaders,
-            "experts": experts, "org": org}
+    return {
+        "competition": competition,
+        "mnvo": mnvo,
+        "applications": applications,
+        "leaders": leaders,
+        "experts": experts,
+        "org": org,
+    }
 
 
-FULL_REVIEW = {"scores": {"excellence": 4.5, "impact": 4, "implementation": 3.5},
-               "comments": {"excellence": "Strong", "impact": "Clear market", "implementation": "Feasible"},
-               "trl_verified": 5, "budget_justified": "yes", "overall_comment": "Recommended."}
+FULL_REVIEW = {
+    "scores": {"excellence": 4.5, "impact": 4, "implementation": 3.5},
+    "comments": {"excellence": "Strong", "impact": "Clear market", "implementation": "Feasible"},
+    "trl_verified": 5,
+    "budget_justified": "yes",
+    "overall_comment": "Recommended.",
+}

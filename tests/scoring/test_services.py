@@ -1,4 +1,5 @@
 """A whole review round through the services: assignment, declarations, reviews, ranking, council."""
+
 from __future__ import annotations
 
 import pytest
@@ -39,8 +40,13 @@ def test_auto_assignment_respects_k_and_load(app, make_user):
 def test_conflicts_detected_and_excluded(app, make_user, db):
     world = review_world(make_user, n_applications=2, n_experts=4, k=2)
     insider = make_user("expert", organisation="Институт ядерной физики", name="Insider Person")
-    services.update_profile(insider, {"texts": ["изотопы ядерная медицина радиофармпрепараты лютеций"],
-                                      "organisation": "Институт ядерной физики"})
+    services.update_profile(
+        insider,
+        {
+            "texts": ["изотопы ядерная медицина радиофармпрепараты лютеций"],
+            "organisation": "Институт ядерной физики",
+        },
+    )
     rows = services.compute_assignment(world["mnvo"], world["competition"].id)
     assert insider.id not in {r.expert_id for r in rows}
     records = db.session.scalars(select(ConflictRecord).where(ConflictRecord.expert_id == insider.id)).all()
@@ -58,16 +64,23 @@ def test_manual_pairs_checked(app, make_user):
     world = review_world(make_user, n_applications=2, n_experts=3, k=2)
     researcher = world["leaders"][0]
     with pytest.raises(ValidationFailed):
-        services.add_assignments(world["mnvo"], world["competition"].id,
-                                 [{"application_id": world["applications"][0].id, "expert_id": researcher.id}])
-    ok = services.add_assignments(world["mnvo"], world["competition"].id,
-                                  [{"application_id": world["applications"][0].id,
-                                    "expert_id": world["experts"][0].id}])
+        services.add_assignments(
+            world["mnvo"],
+            world["competition"].id,
+            [{"application_id": world["applications"][0].id, "expert_id": researcher.id}],
+        )
+    ok = services.add_assignments(
+        world["mnvo"],
+        world["competition"].id,
+        [{"application_id": world["applications"][0].id, "expert_id": world["experts"][0].id}],
+    )
     assert len(ok) == 1
     with pytest.raises(ValidationFailed):  # duplicate
-        services.add_assignments(world["mnvo"], world["competition"].id,
-                                 [{"application_id": world["applications"][0].id,
-                                   "expert_id": world["experts"][0].id}])
+        services.add_assignments(
+            world["mnvo"],
+            world["competition"].id,
+            [{"application_id": world["applications"][0].id, "expert_id": world["experts"][0].id}],
+        )
 
 
 def test_blocked_expert_never_assigned(app, make_user):
@@ -77,8 +90,11 @@ def test_blocked_expert_never_assigned(app, make_user):
     rows = services.compute_assignment(world["mnvo"], world["competition"].id)
     assert blocked.id not in {r.expert_id for r in rows}
     with pytest.raises(ValidationFailed):
-        services.add_assignments(world["mnvo"], world["competition"].id,
-                                 [{"application_id": world["applications"][1].id, "expert_id": blocked.id}])
+        services.add_assignments(
+            world["mnvo"],
+            world["competition"].id,
+            [{"application_id": world["applications"][1].id, "expert_id": blocked.id}],
+        )
 
 
 def test_declaration_gate_and_conflict_release(app, make_user):
@@ -93,8 +109,11 @@ def test_declaration_gate_and_conflict_release(app, make_user):
         services.declare(expert, row.id, True, "")
     services.declare(expert, row.id, True, "My former student leads this project")
     assert row.status == "released"
-    active = [a for a in services.assignments_of(world["mnvo"], world["competition"].id)
-              if a.application_id == row.application_id and a.status in ("invited", "accepted")]
+    active = [
+        a
+        for a in services.assignments_of(world["mnvo"], world["competition"].id)
+        if a.application_id == row.application_id and a.status in ("invited", "accepted")
+    ]
     assert len(active) == 2 and any(a.source == "reserve" for a in active)
     with pytest.raises(Conflict):
         services.declare(expert, row.id, False)
@@ -104,8 +123,13 @@ def test_review_scale_validation_and_lock(app, make_user):
     world = review_world(make_user, n_applications=2, n_experts=4, k=2)
     rows, experts = _assign_and_accept(world)
     row, expert = rows[0], experts[rows[0].expert_id]
-    for bad in ({"scores": {"excellence": 5.5}}, {"scores": {"excellence": 3.3}}, {"scores": {"novelty": 3}},
-                {"scores": {"excellence": "x"}}, {"trl_verified": 11}):
+    for bad in (
+        {"scores": {"excellence": 5.5}},
+        {"scores": {"excellence": 3.3}},
+        {"scores": {"novelty": 3}},
+        {"scores": {"excellence": "x"}},
+        {"trl_verified": 11},
+    ):
         with pytest.raises(ValidationFailed):
             services.save_review(expert, row.id, bad)
     draft = services.save_review(expert, row.id, {"scores": {"excellence": 4}})
@@ -122,8 +146,9 @@ def test_trl_difference_needs_comment(app, make_user):
     world = review_world(make_user, n_applications=1, n_experts=3, k=2)
     rows, experts = _assign_and_accept(world)
     with pytest.raises(ValidationFailed) as error:
-        services.save_review(experts[rows[0].expert_id], rows[0].id, {**FULL_REVIEW, "trl_verified": 3,
-                                                                      "submit": True})
+        services.save_review(
+            experts[rows[0].expert_id], rows[0].id, {**FULL_REVIEW, "trl_verified": 3, "submit": True}
+        )
     assert "trl_comment" in error.value.fields
 
 
@@ -148,7 +173,9 @@ def test_operator_change_needs_reason_and_is_logged(app, make_user, db):
     review = services.save_review(experts[rows[0].expert_id], rows[0].id, {**FULL_REVIEW, "submit": True})
     with pytest.raises(ValidationFailed):
         services.amend_review(world["mnvo"], review.id, {"scores": {"excellence": 2}}, "")
-    services.amend_review(world["mnvo"], review.id, {"scores": {"excellence": 2}}, "Arithmetic error in the form")
+    services.amend_review(
+        world["mnvo"], review.id, {"scores": {"excellence": 2}}, "Arithmetic error in the form"
+    )
     entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "review.amend")).one()
     assert entry.before["scores"]["excellence"] == 4.5 and entry.after["scores"]["excellence"] == 2
     assert entry.reason
@@ -160,8 +187,11 @@ def test_full_round_to_results(app, make_user):
     marks = {world["applications"][0].id: 5, world["applications"][1].id: 4, world["applications"][2].id: 2}
     for row in rows:
         m = marks[row.application_id]
-        services.save_review(experts[row.expert_id], row.id, {
-            **FULL_REVIEW, "scores": {"excellence": m, "impact": m, "implementation": m}, "submit": True})
+        services.save_review(
+            experts[row.expert_id],
+            row.id,
+            {**FULL_REVIEW, "scores": {"excellence": m, "impact": m, "implementation": m}, "submit": True},
+        )
     ranking = services.ranking(world["mnvo"], world["competition"].id)
     order = [i["id"] for i in ranking["items"]]
     assert order[0] == world["applications"][0].id
