@@ -584,12 +584,13 @@ def update_application(actor, application_id: int, data: dict, expected_version:
         db.session.rollback()
         raise ValidationFailed(fields=errors)
     try:
+        db.session.flush()
+        application_changed.send(application)  # subscribers add their jobs to this transaction
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
         raise Conflict(_("This draft was changed elsewhere. Reload to see the latest version."),
                        code="version_conflict") from None
-    application_changed.send(application)
     jobs.dispatch()
     return application
 
@@ -852,6 +853,7 @@ def submit(actor, application_id: int) -> Application:
         audit.record(actor, "application.submit", application, scope_id=application.competition_id,
                      after={"irn": application.irn, "sha256": application.receipt_sha256})
         _notify("submission_receipt", user_id=actor.id, application_id=application.id)
+        application_submitted.send(application)  # subscribers add their jobs to this transaction
         db.session.commit()
     except StaleDataError:
         # A concurrent submit (double click, retry) won: answer with its receipt.
@@ -861,7 +863,6 @@ def submit(actor, application_id: int) -> Application:
         if application.status == A_SUBMITTED:
             return application
         raise Conflict(_("The application changed while submitting; try again."), code="version_conflict") from None
-    application_submitted.send(application)
     jobs.dispatch()
     return application
 

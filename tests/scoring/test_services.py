@@ -241,12 +241,12 @@ def test_council_quorum_and_conflict(app, make_user):
 def test_results_need_council_decisions(app, make_user):
     world = review_world(make_user, n_applications=1, n_experts=3, k=2)
     rows, experts = _assign_and_accept(world)
-    with pytest.raises(Conflict, match="missing"):
+    with pytest.raises(Conflict):
         comp.transition(world["mnvo"], world["competition"].id, "council")
     for row in rows:
         services.save_review(experts[row.expert_id], row.id, {**FULL_REVIEW, "submit": True})
     comp.transition(world["mnvo"], world["competition"].id, "council")
-    with pytest.raises(Conflict, match="council"):
+    with pytest.raises(Conflict):
         comp.transition(world["mnvo"], world["competition"].id, "results")
 
 
