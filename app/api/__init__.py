@@ -64,4 +64,4 @@ def listing(items: list, total: int) -> dict:
     return {"items": items, "total": total}
 
 
-from app.api import competitions, core, scoring  # noqa: E402,F401  (registers routes)
+from app.api import competitions, core, matching, scoring  # noqa: E402,F401  (registers routes)
