@@ -21,3 +21,15 @@ class RegisterForm(FlaskForm):
     password2 = PasswordField(_l("Repeat the password"),
                               validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))])
     submit = SubmitField(_l("Create the account"))
+
+
+class ResetRequestForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email()])
+    submit = SubmitField(_l("Send the link"))
+
+
+class ResetForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[DataRequired()])
+    password2 = PasswordField(_l("Repeat the password"),
+                              validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))])
+    submit = SubmitField(_l("Set the password"))

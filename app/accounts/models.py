@@ -129,3 +129,15 @@ class LoginAttempt(db.Model):
     email: Mapped[str] = mapped_column(String(254), index=True, nullable=False)
     address: Mapped[str] = mapped_column(String(64), index=True, nullable=False)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class PasswordResetToken(db.Model):
+    """Single-use, expiring password reset tokens; only a SHA-256 of the token is stored."""
+
+    __tablename__ = "password_reset_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True, nullable=False)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

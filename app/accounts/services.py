@@ -17,7 +17,8 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.accounts.models import AKIMAT, ROLES, SELF_REGISTER_ROLES, ApiToken, LoginAttempt, Organisation, User
+from app.accounts.models import (AKIMAT, ROLES, SELF_REGISTER_ROLES, ApiToken, LoginAttempt, Organisation,
+                                 PasswordResetToken, User)
 from app.core import time as clock
 from app.core.db import db
 from app.core.errors import PermissionDenied, RateLimited, Unauthorized, ValidationFailed
@@ -248,3 +249,42 @@ def revoke_token(token: str) -> bool:
     row.revoked_at = clock.now()
     db.session.commit()
     return True
+
+
+# --- password reset --------------------------------------------------------------------------------------
+
+RESET_TTL_MINUTES = 60
+
+
+def request_password_reset(email: str, base_url: str) -> None:
+    """Send a single-use link valid for an hour. Answers the same whether or not the address exists."""
+    from app import jobs
+    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None or not user.active:
+        return
+    token = secrets.token_urlsafe(32)
+    db.session.add(PasswordResetToken(user_id=user.id, token_hash=_token_digest(token),
+                                      expires_at=clock.now() + timedelta(minutes=RESET_TTL_MINUTES)))
+    jobs.submit("app.notifications.tasks.deliver", "generic", {
+        "user_id": user.id, "subject": _("Password reset"),
+        "body": _("To set a new password open %(url)s within an hour. If you did not ask for it, ignore this "
+                  "message.", url=f"{base_url.rstrip('/')}/account/reset/{token}"),
+        "link": None}, queue="mail", title="password reset")
+    db.session.commit()
+    jobs.dispatch()
+
+
+def reset_password(token: str, password: str) -> User:
+    row = db.session.scalar(select(PasswordResetToken).where(PasswordResetToken.token_hash == _token_digest(token)))
+    if row is None or row.used_at is not None or row.expires_at <= clock.now():
+        raise ValidationFailed(_("This link is invalid or has expired. Ask for a new one."),
+                               fields={"token": [_("This link is invalid or has expired. Ask for a new one.")]})
+    user = db.session.get(User, row.user_id)
+    problems = password_problems(password, user.email)
+    if problems:
+        raise ValidationFailed(fields={"password": problems})
+    user.password_hash = hash_password(password)
+    user.session_version += 1  # signs out every other session
+    row.used_at = clock.now()
+    db.session.commit()
+    return user

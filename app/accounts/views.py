@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.accounts import services
-from app.accounts.forms import LoginForm, RegisterForm
+from app.accounts.forms import LoginForm, RegisterForm, ResetForm, ResetRequestForm
 from app.core.errors import RateLimited, Unauthorized, ValidationFailed
 from app.core.forms import apply_errors
 from app.extensions import login_manager
@@ -73,3 +73,27 @@ def register():
         flash(_("Welcome! Your account is ready."), "success")
         return redirect(url_for("main.dashboard"))
     return render_template("accounts/register.html", form=form)
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+def reset_request():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data, request.host_url)
+        flash(_("If the address is registered, a link to set a new password was sent to it."), "info")
+        return redirect(url_for(".login"))
+    return render_template("accounts/reset_request.html", form=form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset(token):
+    form = ResetForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.password.data)
+        except ValidationFailed as error:
+            apply_errors(form, error.fields)
+            return render_template("accounts/reset.html", form=form), 422
+        flash(_("Your password was changed. Sign in with the new one."), "success")
+        return redirect(url_for(".login"))
+    return render_template("accounts/reset.html", form=form)
