@@ -38,6 +38,7 @@ class Config:
         self.MAIL_FROM = os.environ.get("MAIL_FROM", "noreply@nauka.kz")
         self.UPLOAD_PATH = Path(os.environ.get("UPLOAD_PATH", self.INSTANCE_PATH / "uploads"))
         self.OUTBOX_PATH = Path(os.environ.get("OUTBOX_PATH", self.INSTANCE_PATH / "outbox"))
+        self.JOB_HEARTBEAT_TIMEOUT = int(os.environ.get("JOB_HEARTBEAT_TIMEOUT", self.JOB_HEARTBEAT_TIMEOUT))
 
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SQLALCHEMY_RECORD_QUERIES = False
@@ -61,6 +62,7 @@ class Config:
     MATCHING_TRL_MIN = 4
     JOBS_INLINE = None  # None: inline exactly when REDIS_URL is unset
     JOB_TIMEOUT = 1800
+    JOB_HEARTBEAT_TIMEOUT = 120  # a running job silent this long is taken as dead and re-queued
     LOGIN_RATE_LIMIT = (10, 300)  # attempts per account and per address, per seconds
     SEED_DEMO_ALLOWED = True
 

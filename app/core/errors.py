@@ -92,7 +92,7 @@ def error_payload(code: str, message: str, fields: dict | None = None) -> dict:
 _HTTP_CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
     409: "conflict", 413: "too_large", 415: "unsupported_media_type", 422: "validation_failed",
-    429: "rate_limited", 500: "internal_error",
+    429: "rate_limited", 500: "internal_error", 503: "unavailable",
 }
 
 
@@ -142,6 +142,30 @@ def register_error_handlers(app):
                 return response[0], status, {"Allow": ", ".join(error.valid_methods)}
             response.headers["Allow"] = ", ".join(error.valid_methods)
         return response
+
+    from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+
+    @app.errorhandler(IntegrityError)
+    def handle_integrity_error(error):
+        db.session.rollback()
+        logger.warning("integrity error on %s %s: %s", request.method, request.path, error.orig)
+        return _render(409, "conflict", _("The change conflicts with data saved meanwhile. Nothing was saved; "
+                                          "reload the page and try again."))
+
+    @app.errorhandler(OperationalError)
+    def handle_database_down(error):
+        db.session.rollback()
+        logger.error("database unavailable on %s %s: %s", request.method, request.path, error.orig)
+        response = _render(503, "unavailable", _("The database is temporarily unavailable. Nothing was saved; "
+                                                 "please try again in a minute."))
+        return response
+
+    @app.errorhandler(DBAPIError)
+    def handle_database_error(error):
+        db.session.rollback()
+        logger.exception("database error on %s %s", request.method, request.path)
+        return _render(503, "unavailable", _("The database refused the change. Nothing was saved; please try "
+                                             "again."))
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):

@@ -97,7 +97,7 @@ def drain(stale_after: timedelta | None = None) -> int:
     """Dispatch every job still in the outbox, and re-queue running jobs whose worker died."""
     stale_after = stale_after or timedelta(seconds=current_app.config["JOB_TIMEOUT"])
     cutoff = clock.now() - stale_after
-    heartbeat_cutoff = clock.now() - timedelta(minutes=2)
+    heartbeat_cutoff = clock.now() - timedelta(seconds=current_app.config["JOB_HEARTBEAT_TIMEOUT"])
     pending = db.session.scalars(
         select(Job.id).where(or_(
             (Job.status == QUEUED) & or_(Job.enqueued_at.is_(None), Job.enqueued_at < cutoff),

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import traceback
 
 from flask import has_app_context
@@ -26,6 +27,33 @@ class Progress:
                 progress=max(0, min(100, int(percent))), message=message[:2000], heartbeat_at=clock.now()))
 
 
+class Heartbeat:
+    """Touches the job row every few seconds while the job runs, so a killed worker is noticed by
+    ``drain()`` (the row goes silent) and the job is re-queued."""
+
+    def __init__(self, engine, job_id: int, every: float):
+        self.engine, self.job_id, self.every = engine, job_id, every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name=f"heartbeat-{job_id}", daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _loop(self):
+        while not self._stop.wait(self.every):
+            try:
+                with self.engine.begin() as connection:
+                    connection.execute(update(Job).where(Job.id == self.job_id, Job.status == RUNNING)
+                                       .values(heartbeat_at=clock.now()))
+            except Exception:  # the next beat retries; a dead database stops the job anyway
+                logger.warning("heartbeat of job %s failed", self.job_id)
+
+
 def run_job(job_id: int):
     if not has_app_context():
         from app import create_app
@@ -46,8 +74,14 @@ def _run(job_id: int):
     job = db.session.get(Job, job_id)
     from app.jobs import call
     logger.info("job %s %s started (attempt %s)", job.id, job.func, job.attempts)
+    from flask import current_app
+    every = max(1.0, current_app.config["JOB_HEARTBEAT_TIMEOUT"] / 4)
     try:
-        result = call(job.func)(*job.args, progress=Progress(job_id))
+        if db.engine.dialect.name == "sqlite" and db.engine.url.database in (None, "", ":memory:"):
+            result = call(job.func)(*job.args, progress=Progress(job_id))  # one shared connection: no thread
+        else:
+            with Heartbeat(db.engine, job_id, every):
+                result = call(job.func)(*job.args, progress=Progress(job_id))
     except Exception as exc:
         db.session.rollback()
         logger.exception("job %s failed", job_id)

@@ -79,3 +79,34 @@ def test_redis_down_keeps_job_in_outbox_then_drains(app, redis_conn):
     assert _run_worker_burst().returncode == 0
     db.session.expire_all()
     assert db.session.get(Job, job.id).status == "done"
+
+
+def test_worker_killed_mid_job_is_retried_once(app, redis_conn):
+    import signal
+    import time
+    from app.jobs import drain, enqueue
+
+    app.config["JOB_HEARTBEAT_TIMEOUT"] = 2
+    job = enqueue("tests.jobs_for_tests.slow_count", 6.0)
+    env = dict(os.environ, APP_ENV="development", JOB_HEARTBEAT_TIMEOUT="2", OMP_NUM_THREADS="1")
+    worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "worker", "--burst"],
+                              cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        for _ in range(100):
+            db.session.expire_all()
+            if db.session.get(Job, job.id).status == "running":
+                break
+            time.sleep(0.1)
+        assert db.session.get(Job, job.id).status == "running"
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=10)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    time.sleep(3)  # the heartbeat goes silent
+    assert drain() == 1
+    result = _run_worker_burst()
+    assert result.returncode == 0, result.stdout + result.stderr
+    db.session.expire_all()
+    row = db.session.get(Job, job.id)
+    assert row.status == "done" and row.attempts == 2 and row.result["slept"] == 6.0
