@@ -38,6 +38,7 @@ class Config:
         self.MAIL_FROM = os.environ.get("MAIL_FROM", "noreply@nauka.kz")
         self.UPLOAD_PATH = Path(os.environ.get("UPLOAD_PATH", self.INSTANCE_PATH / "uploads"))
         self.OUTBOX_PATH = Path(os.environ.get("OUTBOX_PATH", self.INSTANCE_PATH / "outbox"))
+        self.CLI_LOCALE = os.environ.get("CLI_LOCALE", "en")
         self.JOB_HEARTBEAT_TIMEOUT = int(os.environ.get("JOB_HEARTBEAT_TIMEOUT", self.JOB_HEARTBEAT_TIMEOUT))
 
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}

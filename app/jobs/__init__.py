@@ -30,11 +30,19 @@ def submit(func: str, *args, queue: str = "default", title: str = "", actor=None
     if queue not in QUEUES:
         raise ValueError(f"unknown queue {queue!r}")
     job = Job(func=func, args=list(args), queue=queue, title=title or func.rsplit(".", 1)[-1],
-              created_by_id=getattr(actor, "id", None))
+              created_by_id=getattr(actor, "id", None), locale=_current_locale())
     db.session.add(job)
     db.session.flush()
     g.setdefault("pending_jobs", []).append(job.id)
     return job
+
+
+def _current_locale() -> str | None:
+    from flask import has_request_context
+    if not has_request_context():
+        return None
+    from flask_babel import get_locale
+    return str(get_locale() or "") or None
 
 
 def dispatch() -> None:

@@ -21,6 +21,7 @@ class Job(db.Model):
     args: Mapped[list] = mapped_column(JSON, default=list, nullable=False)
     queue: Mapped[str] = mapped_column(String(32), default="default", nullable=False)
     title: Mapped[str] = mapped_column(String(200), default="", nullable=False)
+    locale: Mapped[str | None] = mapped_column(String(5))
     status: Mapped[str] = mapped_column(String(16), default=QUEUED, nullable=False, index=True)
     progress: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     message: Mapped[str] = mapped_column(Text, default="", nullable=False)

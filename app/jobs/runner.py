@@ -54,6 +54,24 @@ class Heartbeat:
                 logger.warning("heartbeat of job %s failed", self.job_id)
 
 
+def _execute(job: Job):
+    """Call the job's function in the language of whoever asked for it, with a heartbeat."""
+    from flask import current_app
+    from flask_babel import force_locale
+    every = max(1.0, current_app.config["JOB_HEARTBEAT_TIMEOUT"] / 4)
+    func = _call(job.func)
+    with force_locale(job.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        if db.engine.dialect.name == "sqlite" and db.engine.url.database in (None, "", ":memory:"):
+            return func(*job.args, progress=Progress(job.id))  # one shared connection: no second thread
+        with Heartbeat(db.engine, job.id, every):
+            return func(*job.args, progress=Progress(job.id))
+
+
+def _call(path: str):
+    from app.jobs import call
+    return call(path)
+
+
 def run_job(job_id: int):
     if not has_app_context():
         from app import create_app
@@ -72,16 +90,9 @@ def _run(job_id: int):
         logger.info("job %s is not queued any more; skipping", job_id)
         return None
     job = db.session.get(Job, job_id)
-    from app.jobs import call
     logger.info("job %s %s started (attempt %s)", job.id, job.func, job.attempts)
-    from flask import current_app
-    every = max(1.0, current_app.config["JOB_HEARTBEAT_TIMEOUT"] / 4)
     try:
-        if db.engine.dialect.name == "sqlite" and db.engine.url.database in (None, "", ":memory:"):
-            result = call(job.func)(*job.args, progress=Progress(job_id))  # one shared connection: no thread
-        else:
-            with Heartbeat(db.engine, job_id, every):
-                result = call(job.func)(*job.args, progress=Progress(job_id))
+        result = _execute(job)
     except Exception as exc:
         db.session.rollback()
         logger.exception("job %s failed", job_id)
