@@ -45,6 +45,14 @@ def create_app(config=None) -> Flask:
     from app.core.jinja import init_jinja
     init_jinja(app)
 
+    @app.before_request
+    def fresh_request_state():
+        """Per-request caches start empty even when an outer app context (tests, CLI) is reused."""
+        from flask import g
+        from flask_babel import refresh
+        g.pop("_login_user", None)
+        refresh()
+
     from app.core.security import init_security
     init_security(app)
 
@@ -104,3 +112,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.competitions import dashboard as _competitions_dashboard  # noqa: F401  (panels, nav, home)
     from app.competitions.views import bp as competitions_bp
     app.register_blueprint(competitions_bp, url_prefix="")
+    from app.matching.views import bp as matching_bp  # also registers its dashboard panels and menu items
+    app.register_blueprint(matching_bp, url_prefix="/matching")
+    from app.scoring.views import bp as scoring_bp  # pages, dashboard panels, the "Expert desk" menu item
+    app.register_blueprint(scoring_bp, url_prefix="")

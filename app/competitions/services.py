@@ -95,7 +95,7 @@ def _num(errors, data, key, kind=Decimal, minimum=None, maximum=None, required=F
         number = kind(str(value)) if kind is Decimal else kind(value)
         if kind is int and (isinstance(value, float) and not value.is_integer()):
             raise ValueError
-        if kind is Decimal and not number.is_finite():
+        if kind is Decimal and (not number.is_finite() or abs(number) >= Decimal(10) ** 15):
             raise InvalidOperation
     except (ValueError, TypeError, InvalidOperation):
         errors.setdefault(key, []).append(_("Enter a number."))
@@ -138,7 +138,9 @@ def _validate_criteria(errors, criteria) -> list:
         except (TypeError, ValueError):
             errors.setdefault("criteria", []).append(_("Criterion scales must be numbers."))
             continue
-        if not (hi > lo and step > 0 and lo <= threshold <= hi and weight >= 0):
+        import math
+        if not all(math.isfinite(v) for v in (lo, hi, step, threshold, weight)) or \
+                not (hi > lo and step > 0 and lo <= threshold <= hi and weight >= 0):
             errors.setdefault("criteria", []).append(
                 _("Criterion %(key)s: the scale or threshold is inconsistent.", key=item["key"]))
         if item["key"] in keys:
@@ -240,7 +242,8 @@ def _apply_competition_fields(competition: Competition, data: dict, errors: dict
                 errors.setdefault(key, []).append(_("Must be true or false."))
                 continue
         else:
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or value < 0 \
+                    or value > 10**6:
                 errors.setdefault(key, []).append(_("Enter a non-negative number."))
                 continue
         rules[key] = value
@@ -378,8 +381,11 @@ def visible_competitions_query(user, status: str | None = None):
     return query.where(or_(Competition.status != DRAFT, *mine))
 
 
-def list_competitions(user, status: str | None = None, page: int = 1, per_page: int = 20):
+def list_competitions(user, status: str | None = None, page: int = 1, per_page: int = 20,
+                      instrument: str | None = None):
     query = visible_competitions_query(user, status)
+    if instrument:
+        query = query.where(Competition.instrument == instrument)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     items = db.session.scalars(query.order_by(Competition.deadline.desc().nullslast(), Competition.id.desc())
                                .limit(per_page).offset((page - 1) * per_page)).all()
@@ -668,7 +674,8 @@ PDF_MAGIC = b"%PDF-"
 
 def add_attachment(actor, application_id: int, doc_type: str, filename: str, stream) -> Attachment:
     application = _editable(actor, application_id)
-    if not doc_type or len(doc_type) > 48:
+    from app.reference import data as reference_data
+    if doc_type not in reference_data.DOCUMENT_TYPES_BY_CODE:
         raise ValidationFailed(fields={"doc_type": [_("Choose the document type.")]})
     limit = current_app.config["MAX_ATTACHMENT_BYTES"]
     data = stream.read(limit + 1)

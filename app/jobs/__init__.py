@@ -72,9 +72,17 @@ def is_inline() -> bool:
     return bool(inline)
 
 
+_connections: dict = {}
+
+
 def redis_connection():
+    """One connection pool per process and URL (a new TCP connection per job costs on deadline day)."""
     from redis import Redis
-    return Redis.from_url(current_app.config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=5)
+    url = current_app.config["REDIS_URL"]
+    connection = _connections.get(url)
+    if connection is None:
+        connection = _connections[url] = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
+    return connection
 
 
 def _hand_over(job_id: int) -> bool:

@@ -196,7 +196,13 @@ def embed_task(progress=None) -> dict:
 
 
 def request_embedding(actor=None):
-    """Queue the incremental embedding job (called when a project or a profile changes)."""
+    """Queue the incremental embedding job (called when a project or a profile changes). One queued job
+    covers every change made before it runs, so a burst of submissions on deadline day queues one job."""
+    from app.jobs.models import QUEUED, Job
+    pending = db.session.scalar(select(Job).where(Job.func == "app.matching.services.embed_task",
+                                                  Job.status == QUEUED, Job.enqueued_at.is_not(None)).limit(1))
+    if pending is not None:
+        return pending
     return jobs.submit("app.matching.services.embed_task", queue="matching", title=_("Embedding texts"),
                        actor=actor)
 

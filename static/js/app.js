@@ -64,3 +64,115 @@
     el.addEventListener("click", function (e) { if (!window.confirm(el.dataset.confirm)) e.preventDefault(); });
   });
 })();
+
+// Competitions pages (progressive enhancement; every form works without JavaScript).
+(function () {
+  "use strict";
+
+  // "Add a row" for table editors: <button data-add-row="TBODY-ID" hidden>; rows are <tr data-row> whose
+  // inputs are named PREFIX-N-FIELD (WTForms FieldList). The last row is cloned, renumbered and emptied.
+  document.querySelectorAll("button[data-add-row]").forEach(function (button) {
+    var body = document.getElementById(button.dataset.addRow);
+    if (!body) return;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var rows = body.querySelectorAll("tr[data-row]");
+      if (!rows.length) return;
+      var last = rows[rows.length - 1], next = last.cloneNode(true), index = rows.length;
+      var renumber = function (value) { return value.replace(/-\d+-/, "-" + index + "-"); };
+      next.querySelectorAll("input, select, textarea, label").forEach(function (el) {
+        ["name", "id", "for"].forEach(function (attr) {
+          if (el.hasAttribute(attr)) el.setAttribute(attr, renumber(el.getAttribute(attr)));
+        });
+        if (el.type === "checkbox") el.checked = false;
+        else if (el.tagName !== "LABEL") el.value = "";
+        el.removeAttribute("aria-invalid");
+      });
+      next.querySelectorAll(".error").forEach(function (el) { el.remove(); });
+      body.appendChild(next);
+      var first = next.querySelector("input, select, textarea");
+      if (first) first.focus();
+    });
+  });
+
+  // Print buttons: <button data-print hidden>.
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () { window.print(); });
+  });
+
+  // The application draft: hide the translation block of the main language, mark the TRL levels whose
+  // evidence is required (the claimed level and every level below it).
+  var draft = document.getElementById("draft");
+  if (draft) {
+    var language = draft.querySelector("select[name=language]");
+    var syncLanguage = function () {
+      draft.querySelectorAll("details.translation[data-lang]").forEach(function (box) {
+        box.hidden = language && box.dataset.lang === language.value;
+      });
+    };
+    if (language) { language.addEventListener("change", syncLanguage); syncLanguage(); }
+    var claimed = draft.querySelector("select[name=trl_claimed]");
+    var syncTrl = function () {
+      var level = parseInt(claimed.value, 10) || 0;
+      draft.querySelectorAll(".trl-level[data-level]").forEach(function (box) {
+        var needed = parseInt(box.dataset.level, 10) <= level;
+        box.classList.toggle("needed", needed);
+        if (needed) box.open = true;
+      });
+    };
+    if (claimed) { claimed.addEventListener("change", syncTrl); }
+  }
+})();
+
+// Scoring pages (progressive enhancement; every form works without JavaScript).
+(function () {
+  "use strict";
+
+  // The protocol's print button: <button data-print-page hidden>.
+  document.querySelectorAll("[data-print-page]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () { window.print(); });
+  });
+
+  // Live vote counts on the council page: <section data-live-counts="URL"> with <x data-count="APP:CHOICE">.
+  document.querySelectorAll("[data-live-counts]").forEach(function (box) {
+    var url = box.dataset.liveCounts;
+    function poll() {
+      fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (body) {
+          if (!body) { setTimeout(poll, 15000); return; }
+          Object.keys(body.counts || {}).forEach(function (app) {
+            var counts = body.counts[app];
+            Object.keys(counts).forEach(function (choice) {
+              var el = box.querySelector('[data-count="' + app + ":" + choice + '"]');
+              if (el && el.textContent !== String(counts[choice])) el.textContent = counts[choice];
+            });
+          });
+          if (!body.closed) setTimeout(poll, 5000);
+        })
+        .catch(function () { setTimeout(poll, 15000); });
+    }
+    setTimeout(poll, 5000);
+  });
+})();
+
+// Matching pages (progressive enhancement): opening an action box ("Not relevant", "Request an
+// introduction") moves the focus to its text field; a box that came back with an error is scrolled into view.
+(function () {
+  "use strict";
+  document.querySelectorAll("details.action-box").forEach(function (box) {
+    box.addEventListener("toggle", function () {
+      if (!box.open) return;
+      var input = box.querySelector("textarea, input:not([type=hidden])");
+      if (input) input.focus();
+    });
+  });
+  var failed = document.querySelector(".match-card .has-error, .commit-form .has-error");
+  if (failed) {
+    failed.scrollIntoView({ block: "center" });
+    var input = failed.querySelector("textarea, input, select");
+    if (input) input.focus({ preventScroll: true });
+  }
+})();
