@@ -343,13 +343,13 @@ class CompetitionForm(FlaskForm):
     )
     tie_break = StringField(_l("Tie-break order"), validators=[Optional(), Length(max=300)])
     quorum = DecimalField(
-        _l("Council quorum, % of members"),
+        _l("Council quorum (percent of members)"),
         places=None,
         validators=[Optional(), Finite()],
         render_kw={"min": "0", "max": "100", "step": "any"},
     )
     majority = DecimalField(
-        _l("Majority needed, % of votes cast (strictly more than)"),
+        _l("Majority needed (percent of votes cast, strictly more than)"),
         places=None,
         validators=[Optional(), Finite()],
         render_kw={"min": "0", "max": "100", "step": "any"},
