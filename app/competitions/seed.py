@@ -68,11 +68,11 @@ DEMO_COMPETITIONS = [
 
 # How many applications each competition receives, and the state of each (in order).
 PLAN = {
-    "comm2026": [A_DRAFT] * 4 + [A_SUBMITTED] * 10,
+    "comm2026": [A_DRAFT] * 4 + [A_SUBMITTED] * 13,
     "comm2025": [A_FUNDED] * 5 + [A_NOT_FUNDED] * 3 + [A_RESERVE] * 2 + [A_REJECTED] * 2,
-    "mega2026": [A_ADMITTED] * 7 + [A_REJECTED] * 2,
+    "mega2026": [A_ADMITTED] * 9 + [A_REJECTED] * 2,
     "young2026": [A_ADMITTED] * 8,
-    "pcf2026": [A_SUBMITTED] * 6,
+    "pcf2026": [A_SUBMITTED] * 7,
     "almaty2026": [A_DRAFT] * 2 + [A_SUBMITTED] * 3,
 }
 

@@ -61,7 +61,10 @@ def seed_experts(echo) -> int:
             profile.languages = ["ru", "kk", "en"]
             profile.keywords = source.get("keywords", [])
             profile.priorities = source.get("priorities", [])
-            profile.texts = [t.replace(source["name"], demo.name) for t in source.get("texts", [])]
+            parts = source["name"].split()
+            short = parts[0] + " " + "".join(f"{p[0]}." for p in parts[1:])  # "Сейткали А.Б."
+            profile.texts = [t.replace(source["name"], demo.name).replace(short, "Ахметова Г.С.")
+                             for t in source.get("texts", [])]
     db.session.commit()
     return created
 
