@@ -70,7 +70,9 @@ extend_view(_investor_full, full=True)
 
 @rule("investor.edit")
 def _can_edit_investor(user, profile: InvestorProfile) -> bool:
-    return profile.user_id == user.id or user.has_role("admin")
+    """The investor; an admin; or the operator (e.g. of a territory's managing company) who created it."""
+    return profile.user_id == user.id or user.has_role("admin") or (
+        profile.created_by_id == user.id and user.has_role("mnvo"))
 
 
 @rule("investor.create")
@@ -293,7 +295,8 @@ def _reason_texts(reasons: list, lang: str) -> list[str]:
     return [reason_text(r, lang) if isinstance(r, dict) else str(r) for r in reasons]
 
 
-def investor_matches(actor, top: int = 20, filters: dict | None = None, lang: str = "ru") -> list[dict]:
+def investor_matches(actor, top: int = 20, filters: dict | None = None, lang: str = "ru",
+                     with_reasons: bool = True) -> list[dict]:
     """The investor's feed: pool projects ranked for this investor, filtered, with reasons."""
     if not actor.has_role("investor"):
         raise PermissionDenied()
@@ -324,7 +327,7 @@ def investor_matches(actor, top: int = 20, filters: dict | None = None, lang: st
         return []
     vectors = _pool_vectors(pool)
     ranked = built.rank_projects(str(actor.id), [project_record(a) for a in pool], top_k=top,
-                                 project_vectors=vectors)
+                                 project_vectors=vectors, with_reasons=with_reasons)
     by_id = {str(a.id): a for a in pool}
     return [{"application": by_id[item["project_id"]], "score": item["score"],
              "reasons": _reason_texts(item.get("reasons", []), lang)} for item in ranked]
@@ -368,7 +371,7 @@ def _money(errors, data, key):
     except InvalidOperation:
         errors.setdefault(key, []).append(_("Enter a number."))
         return None
-    if number < 0 or not number.is_finite():
+    if not number.is_finite() or number < 0 or number >= Decimal(10) ** 15:
         errors.setdefault(key, []).append(_("Enter a non-negative number."))
         return None
     return number
@@ -585,7 +588,7 @@ def record_commitment(actor, introduction_id: int, amount, year: int | None = No
 
 def pipeline(actor) -> dict:
     """The investor's funnel: matched, interested, introduced, committed."""
-    matched = len(investor_matches(actor, top=50)) if actor.has_role("investor") else 0
+    matched = len(investor_matches(actor, top=50, with_reasons=False)) if actor.has_role("investor") else 0
     interested = db.session.scalar(select(func.count(MatchFeedback.id)).where(
         MatchFeedback.investor_id == actor.id, MatchFeedback.verdict == "interested")) or 0
     introduced = db.session.scalar(select(func.count(Introduction.id)).where(
@@ -607,7 +610,8 @@ def indicators() -> dict:
         key = c.territory or "other"
         by_territory[key] = by_territory.get(key, 0.0) + float(c.amount_kzt) / 1e9
     patents_by_year: dict[int, int] = {}
-    for a in db.session.scalars(select(Application).where(Application.submitted_at.is_not(None))):
+    for a in db.session.scalars(select(Application).where(Application.submitted_at.is_not(None),
+                                                          Application.territory.is_not(None))):
         year = clock.to_local(a.submitted_at).year
         declared = len(a.ip_held or []) + int((a.planned or {}).get("patents", 0) or 0)
         patents_by_year[year] = patents_by_year.get(year, 0) + declared
@@ -627,7 +631,11 @@ def create_investor(actor, data: dict) -> InvestorProfile:
                               thesis={}, sectors=[], priorities=[], regions=[], territories=[], portfolio=[])
     db.session.add(profile)
     db.session.flush()
-    return update_profile(actor, profile.id, {k: v for k, v in data.items() if k not in ("email",)})
+    profile = update_profile(actor, profile.id, {k: v for k, v in data.items() if k not in ("email",)})
+    from flask import has_request_context, request
+    from app.accounts.services import request_password_reset
+    request_password_reset(user.email, request.host_url if has_request_context() else "")  # a sign-in link
+    return profile
 
 
 def _on_application_change(application, **_kwargs):

@@ -116,7 +116,10 @@ def import_experts(actor, rows: list[dict]) -> list[ExpertProfile]:
         profile = profile_for(user)
         profile.organisation = str(row.get("organisation") or profile.organisation)
         profile.country = str(row.get("country") or profile.country)
-        profile.foreign = bool(row.get("foreign", profile.foreign))
+        foreign = row.get("foreign", profile.foreign)
+        if isinstance(foreign, str):
+            foreign = foreign.strip().lower() in ("1", "true", "yes", "y", "да", "иә")
+        profile.foreign = bool(foreign)
         for key in ("languages", "keywords", "texts", "priorities"):
             value = row.get(key)
             if isinstance(value, str):
@@ -140,6 +143,9 @@ def block_expert(actor, user_id: int, reason: str) -> None:
         raise PermissionDenied()
     if not (reason or "").strip():
         raise ValidationFailed(fields={"reason": [_("Give the reason.")]})
+    user = db.session.get(User, user_id)
+    if user is None or "expert" not in user.roles:
+        raise NotFound()
     from app.competitions.models import BlockedPerson
     db.session.add(BlockedPerson(user_id=user_id, kind="expert", reason=reason.strip(), since=clock.now(),
                                  added_by_id=actor.id))
@@ -338,6 +344,8 @@ def compute_assignment(actor, competition_id: int, progress=None) -> list[Expert
 def start_assignment_job(actor, competition_id: int):
     competition = competitions.get_competition_for(actor, competition_id)
     authorize(actor, "competition.manage", competition, hide=True)
+    if competition.status != REVIEW:
+        raise Conflict(_("Experts are assigned while the competition is in review."), code="wrong_state")
     job = jobs.submit("app.scoring.tasks.assign_experts", competition.id, actor.id, title=_("Expert assignment"),
                       actor=actor)
     db.session.commit()

@@ -135,6 +135,24 @@
     button.addEventListener("click", function () { window.print(); });
   });
 
+  // The assignment job on the review page: <div data-scoring-job="STATUS-URL" data-done-url="URL"> shows the
+  // progress and, once the job is done or failed, reloads the page (which then shows the result or the error).
+  document.querySelectorAll("[data-scoring-job]").forEach(function (box) {
+    function poll() {
+      fetch(box.dataset.scoringJob, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+        .then(function (r) { return r.json(); })
+        .then(function (job) {
+          var bar = box.querySelector("progress");
+          if (bar) { bar.value = job.progress; bar.textContent = job.progress + "%"; }
+          var msg = box.querySelector(".job-message"); if (msg) msg.textContent = job.message || "";
+          if (job.status === "done" || job.status === "failed") { window.location = box.dataset.doneUrl; return; }
+          setTimeout(poll, 1000);
+        })
+        .catch(function () { setTimeout(poll, 3000); });
+    }
+    setTimeout(poll, 1000);
+  });
+
   // Live vote counts on the council page: <section data-live-counts="URL"> with <x data-count="APP:CHOICE">.
   document.querySelectorAll("[data-live-counts]").forEach(function (box) {
     var url = box.dataset.liveCounts;
@@ -169,6 +187,10 @@
       if (input) input.focus();
     });
   });
+  // On a phone the feed's filters start folded unless some are applied or wrong.
+  if (window.matchMedia && window.matchMedia("(max-width: 640px)").matches) {
+    document.querySelectorAll("details[data-collapse-narrow]").forEach(function (box) { box.open = false; });
+  }
   var failed = document.querySelector(".match-card .has-error, .commit-form .has-error");
   if (failed) {
     failed.scrollIntoView({ block: "center" });
