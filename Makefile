@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 MODEL_DIR ?= $(or $(MATCHING_MODEL_DIR),instance/models/multilingual-e5-small)
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-fast translations-extract translations-compile model worker clean-venv bench
+.PHONY: install run test test-fast translations-extract translations-compile model worker clean-venv bench browser-deps
 
 install: $(STAMP) translations-compile model
 
@@ -39,9 +39,20 @@ run: install
 	$(FLASK) seed-demo
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
+# For the browser journeys: Debian's chromium (when we may install it) and axe-core from the npm registry,
+# served to the page by the tests themselves. Optional: without them the browser tests skip with a reason.
+AXE := instance/vendor/axe.min.js
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+		(apt-get install -y -q chromium >/dev/null 2>&1 || (apt-get update -q >/dev/null && \
+		 apt-get install -y -q chromium fonts-dejavu-core >/dev/null)) || echo "chromium not installed"; }
+	@test -f $(AXE) || { command -v npm >/dev/null 2>&1 && mkdir -p instance/vendor && d=$$(mktemp -d) && \
+		(cd $$d && npm pack -q axe-core@4 >/dev/null && tar xzf axe-core-*.tgz package/axe.min.js) && \
+		cp $$d/package/axe.min.js $(AXE) || echo "axe-core not available"; }
+
 # Unit and web tests in parallel; then the integration tests (real PostgreSQL and Redis from
 # DATABASE_URL/REDIS_URL; skipped with a reason when unset, required when CI=true) in one process.
-test: install
+test: install browser-deps
 	$(PY) -m pytest -q -n 2 -m "not integration" $(PYTEST_ARGS)
 	$(PY) -m pytest -q -m integration -p no:randomly $(PYTEST_ARGS)
 

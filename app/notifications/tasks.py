@@ -39,6 +39,12 @@ def _texts(kind: str, params: dict) -> tuple[str, str, str | None]:
         return (_("Formal check not passed"),
                 _("Your application “%(title)s” did not pass the formal check. Reasons: %(reasons)s",
                   title=title, reasons="; ".join(application.formal_reasons)), link)
+    if kind == "council_decision":
+        outcome = {"funded": _("funded"), "reserve": _("placed on the reserve list"),
+                   "not_funded": _("not funded")}.get(application.status, application.status)
+        return (_("The council's decision on %(irn)s", irn=application.irn or ""),
+                _("The national science council decided on your application “%(title)s”: %(outcome)s. The "
+                  "decision becomes final when the results are published.", title=title, outcome=outcome), link)
     subject = params.get("subject") or kind
     return subject, params.get("body") or subject, params.get("link")
 

@@ -1022,7 +1022,12 @@ def close_session(actor, session_id: int) -> list[Decision]:
         audit.record(actor, "council.decision", d, scope_id=competition.id,
                      after={"application_id": d.application_id, "funded": d.funded,
                             "votes": [d.votes_for, d.votes_against, d.votes_abstain]})
+        application = db.session.get(Application, d.application_id)
+        jobs.submit("app.notifications.tasks.deliver", "council_decision",
+                    {"user_id": application.leader_id, "application_id": application.id},
+                    queue="mail", title="notify council decision")
     db.session.commit()
+    jobs.dispatch()
     return decisions
 
 

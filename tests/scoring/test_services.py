@@ -210,6 +210,9 @@ def test_full_round_to_results(app, make_user):
     decisions = services.close_session(council[0], session.id)
     funded = [d.application_id for d in decisions if d.funded]
     assert funded == [world["applications"][0].id]  # budget and thresholds hold even if everyone votes for
+    from app.notifications.models import Notification
+    notified = {n.user_id for n in Notification.query.filter_by(kind="council_decision")}
+    assert notified == {leader.id for leader in world["leaders"]}
     comp.transition(world["mnvo"], world["competition"].id, "results")
     assert world["applications"][0].status == "funded"
     assert world["applications"][2].status == "not_funded"
