@@ -30,5 +30,20 @@ def rank_command(projects_path, investors_path, top_k, out_path, encoder_name):
     click.echo(f"Ranked investors for {written} projects into {out_path}")
 
 
+@matching_cli.command("embed")
+@click.option("--force", is_flag=True, help="recompute every vector (after a model change)")
+def embed_command(force):
+    """Compute the vectors of the project pool and of every investor, only for text that changed (or all
+    with --force), showing progress."""
+    from app.matching.services import embed_all
+
+    def progress(percent, message=""):
+        click.echo(f"\r[{'#' * int(percent // 5):<20}] {percent:5.1f}%  {message}", nl=False)
+
+    result = embed_all(force=force, progress=progress)
+    click.echo("")
+    click.echo("Vectors ready: " + ", ".join(f"{k}={v}" for k, v in result.items()))
+
+
 def register(app) -> None:
     app.cli.add_command(matching_cli)

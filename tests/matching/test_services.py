@@ -157,3 +157,11 @@ def test_declined_introduction_cannot_be_repeated(world):
         services.request_introduction(investor, application.id)
     with pytest.raises(Conflict):
         services.record_commitment(investor, intro.id, 100)
+
+
+def test_bulk_embed_command(world, runner, db):
+    result = runner.invoke(args=["matching", "embed"])
+    assert result.exit_code == 0, result.output
+    assert "100.0%" in result.output and "projects=3" in result.output
+    result = runner.invoke(args=["matching", "embed", "--force"])
+    assert result.exit_code == 0 and db.session.query(Embedding).count() > 0
