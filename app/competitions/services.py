@@ -20,7 +20,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from app import jobs
-from app.accounts.models import Organisation, User
+from app.accounts.models import User
 from app.competitions import rules as R
 from app.competitions.models import (A_ADMITTED, A_DRAFT, A_REJECTED, A_SUBMITTED, A_WITHDRAWN, CATEGORIES,
                                      CLOSED, DRAFT, INSTRUMENTS, LANGS, OPEN, PUBLISHED, RESULTS,
@@ -32,7 +32,7 @@ from app.core.db import db
 from app.core.errors import Conflict, NotFound, TooLarge, ValidationFailed
 from app.core.permissions import authorize, can
 from app.reference import instruments as instrument_templates
-from app.reference import is_region, priorities_by_id, territories_by_code, trl_levels
+from app.reference import is_region, priorities_by_id, territories_by_code
 
 logger = logging.getLogger(__name__)
 signals = Namespace()

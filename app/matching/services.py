@@ -193,8 +193,23 @@ def embed_all(force: bool = False, progress=None) -> dict:
             "model": encoder.name, "version": encoder.version}
 
 
-def embed_task(progress=None) -> dict:
-    return embed_all(progress=progress)
+def embed_task(force: bool = False, progress=None) -> dict:
+    return embed_all(force=force, progress=progress)
+
+
+def list_investors(actor) -> list[InvestorProfile]:
+    authorize(actor, "investor.create")
+    return db.session.scalars(select(InvestorProfile).order_by(InvestorProfile.name)).all()
+
+
+def start_reembedding(actor, force: bool = True):
+    """The bulk re-embed (e.g. after a model change) as a background job with progress."""
+    authorize(actor, "investor.create")
+    job = jobs.submit("app.matching.services.embed_task", force, queue="matching", title=_("Embedding texts"),
+                      actor=actor)
+    db.session.commit()
+    jobs.dispatch()
+    return job
 
 
 def request_embedding(actor=None):

@@ -9,7 +9,6 @@ from flask_babel import format_decimal, format_percent, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from app.competitions import services as competitions
 from app.core import time as clock
@@ -331,9 +330,14 @@ def _investor_admin():
 @login_required
 def investors():
     _investor_admin()
-    # Read-only listing; services has no list function yet (see the module report).
-    items = db.session.scalars(select(InvestorProfile).order_by(InvestorProfile.name)).all()
-    return render_template("matching/investors.html", investors=items)
+    return render_template("matching/investors.html", investors=services.list_investors(current_user))
+
+
+@bp.post("/embed")
+@login_required
+def reembed():
+    job = services.start_reembedding(current_user)
+    return redirect(url_for("jobs.detail", job_id=job.id, next=url_for(".investors")))
 
 
 @bp.route("/investors/new", methods=["GET", "POST"])

@@ -165,3 +165,15 @@ def test_bulk_embed_command(world, runner, db):
     assert "100.0%" in result.output and "projects=3" in result.output
     result = runner.invoke(args=["matching", "embed", "--force"])
     assert result.exit_code == 0 and db.session.query(Embedding).count() > 0
+
+
+def test_reembed_job_from_the_web(world, make_user, client, auth):
+    admin = make_user("admin")
+    auth.login(admin)
+    response = client.post("/matching/embed")
+    assert response.status_code == 302 and "/jobs/" in response.headers["Location"]
+    page = client.get(response.headers["Location"])
+    assert page.status_code == 200 and b"<progress" in page.data
+    auth.logout()
+    auth.login(world["investors"][0])
+    assert client.post("/matching/embed").status_code == 403

@@ -9,7 +9,7 @@ from app.competitions import services as comp
 from app.core.audit import AuditEntry
 from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.scoring import services
-from app.scoring.models import ConflictRecord, ExpertAssignment
+from app.scoring.models import ConflictRecord
 from tests.scoring.helpers import FULL_REVIEW, review_world
 
 
