@@ -131,11 +131,9 @@ def seed(app, n_apps, n_experts, n_investors, reviews_per_app):
 
 
 def measure(app, who, repeat):
-    from flask_login import FlaskLoginClient
     from sqlalchemy import event
     from app.accounts.models import User
     from app.core.db import db
-    app.test_client_class = FlaskLoginClient
     scenarios = {
         "anonymous": [("GET", "/"), ("GET", "/competitions"), ("GET", "/competitions/1")],
         "researcher": [("GET", "/dashboard"), ("GET", "/applications"), ("GET", "/api/v1/competitions")],
@@ -152,12 +150,19 @@ def measure(app, who, repeat):
     with app.app_context():
         event.listen(db.engine, "before_cursor_execute", lambda *a, **k: counter.__setitem__("n", counter["n"] + 1))
     rows = []
+    app.test_client_class = None
     for role, requests in scenarios.items():
+        session_id = token = None
         with app.app_context():
             user = db.session.get(User, role_user[role]) if role in role_user else None
-            from app.accounts.services import issue_token
-            token = issue_token(user)[0] if user else None
-        client = app.test_client(user=user) if user else app.test_client()
+            if user is not None:
+                from app.accounts.services import issue_token
+                token = issue_token(user)[0]
+                session_id = user.get_id()
+        client = app.test_client()
+        if session_id:
+            with client.session_transaction() as session:
+                session["_user_id"], session["_fresh"] = session_id, True
         for method, url in requests:
             headers = {"Authorization": f"Bearer {token}"} if url.startswith("/api/") and token else {}
             client.open(url, method=method, headers=headers)  # warm-up (model load, caches)

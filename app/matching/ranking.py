@@ -17,11 +17,11 @@ Each component is standardised per investor: z-score of the investor's scores ov
 projects (:meth:`Matcher.calibrate`; the projects being ranked when nothing was calibrated and there are
 enough of them; otherwise per project over the investors). This removes the "hubness" of generic
 theses and the compressed scale of e5 similarities (unrelated ~0.80, related 0.85-0.93). The lexical
-components are weighted per pair by how much the two texts share a script/language (TF-IDF cannot
-compare Russian with English: its scores would only add noise). Missing components (an investor
-without a portfolio, or with only a portfolio) are replaced by the present one of the same kind.
-The blend weights (:data:`DEFAULT_WEIGHTS`) were chosen by measurement on the development half of
-``bench/data/matching_eval`` (see ``docs/benchmarks-matching.md``).
+components are weighted per pair by how much the two texts share a script/language (TF-IDF hardly
+compares Russian with English: its scores would mostly add noise). Missing components (an investor
+without a portfolio, or with only a portfolio) are replaced by the present one of the same kind. The
+blend is a weighted mean of the components in use. Its weights (:data:`DEFAULT_WEIGHTS`) were chosen by
+measurement on the development split of ``bench/data/matching_eval`` (``docs/benchmarks-matching.md``).
 
 Hard filters apply only where both sides give the field: the project's TRL within
 ``[trl_min, trl_max]``, its ask within ``[ticket_min_kzt, ticket_max_kzt]``, its region among the
@@ -29,13 +29,15 @@ investor's regions. Every match carries reasons as objects ``{"code", "params"}`
 renders them in ru/kk/en.
 
 Feedback: :meth:`Matcher.set_feedback` takes per-investor ``{project_id: weight}`` (+1 interested,
--1 not relevant). A project with feedback moves by ``weights.feedback * weight``; projects similar to it
-(dense cosine above the pool's typical level) move proportionally. Dismissed projects (weight < 0) are
-left out of the investor's lists by default.
+-1 not relevant). A marked project moves by ``weights.feedback * weight``; every project moves along the
+investor's Rocchio direction (sum of the marked projects' vectors, signed), by a z-score scaled by the
+marks' share of the investor's evidence. Dismissed projects (weight < 0) are left out of the investor's
+lists (and the investor out of the project's list) by default.
 
-Performance: investor-side vectors and TF-IDF rows are prepared once in the constructor; a query is a
-few matrix products plus ``argpartition``. With more than ``shortlist`` candidates the lexical part is
-computed only for the best ``shortlist`` candidates by the dense score.
+Performance: investor-side vectors (one stacked matrix) and TF-IDF rows are prepared once in the
+constructor; a query is one pass of matrix products over the candidates plus ``argpartition``. With more
+than ``shortlist`` candidates (and calibrated statistics) the lexical part is computed only for the best
+``shortlist`` candidates by the dense score; project TF-IDF rows are LRU-cached.
 """
 
 from __future__ import annotations
@@ -418,7 +420,8 @@ class LexicalModel:
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         """L2-normalised TF-IDF rows, the same as scikit-learn's ``transform`` of the fitted vectorizer
         (checked in the tests) but vectorised with numpy over all texts at once: n-grams are hashed over
-        the texts' code points and looked up in the hashed vocabulary (tens of times faster)."""
+        the texts' code points and looked up in the hashed vocabulary (about 3x faster for one text, 2x for
+        a hundred)."""
         analyzer = self._vectorizer.analyzer
         n_docs, dim = len(texts), self.dim
         prepared = [transliterate(t) if analyzer.translit else t.lower() for t in texts]
