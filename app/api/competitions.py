@@ -120,9 +120,9 @@ def transition_competition(competition_id):
      roles="its organiser", params=PAGING)
 def competition_applications(competition_id):
     page, per_page = page_args()
-    _, items = services.competition_applications_for(g.api_user, competition_id, request.args.get("status"))
-    chunk = items[(page - 1) * per_page: page * per_page]
-    return jsonify(listing([application_json(a, g.api_user) for a in chunk], len(items)))
+    _, items, total = services.competition_applications_for(g.api_user, competition_id,
+                                                            request.args.get("status"), page, per_page)
+    return jsonify(listing([application_json(a, g.api_user) for a in items], total))
 
 
 @bp.post("/competitions/<int:competition_id>/applications")

@@ -924,14 +924,26 @@ def applications_of(competition: Competition, statuses: tuple | None = None) -> 
     return db.session.scalars(query.order_by(Application.submitted_at.nullslast(), Application.id)).all()
 
 
-def competition_applications_for(actor, competition_id: int, status: str | None = None):
+def competition_applications_for(actor, competition_id: int, status: str | None = None,
+                                 page: int | None = None, per_page: int = 20):
+    """The submitted applications of a competition, for its organiser; a page of them when ``page`` is
+    given (then the total is returned too). Members, attachments and organisations come in a fixed
+    number of queries, whatever the page size."""
+    from sqlalchemy.orm import selectinload
     competition = get_competition_for(actor, competition_id)
     authorize(actor, "competition.manage", competition, hide=True)
     query = select(Application).where(Application.competition_id == competition.id,
                                       Application.status != A_DRAFT)
     if status:
         query = query.where(Application.status == status)
-    return competition, db.session.scalars(query.order_by(Application.submitted_at, Application.id)).all()
+    query = query.options(selectinload(Application.members), selectinload(Application.attachments),
+                          selectinload(Application.organisation), selectinload(Application.leader))
+    query = query.order_by(Application.submitted_at, Application.id)
+    if page is None:
+        return competition, db.session.scalars(query).all()
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    items = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
+    return competition, items, total
 
 
 def my_applications(user) -> list[Application]:

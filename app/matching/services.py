@@ -233,6 +233,7 @@ _matcher_cache: dict = {}
 def invalidate_matcher() -> None:
     with _cache_lock:
         _matcher_cache.clear()
+        _pool_cache.clear()
 
 
 def _cache_key() -> tuple:
@@ -254,7 +255,8 @@ def matcher():
     theses, items = _investor_texts(profiles)
     thesis_vectors = vectors_for("thesis", theses, encoder)
     item_vectors = vectors_for("portfolio", items, encoder)
-    db.session.commit()
+    if db.session.new or db.session.dirty:
+        db.session.commit()
     dim = next(iter(thesis_vectors.values())).shape[0] if thesis_vectors else int(getattr(encoder, "dim", 384))
     investor_matrix = np.zeros((len(profiles), dim), dtype=np.float32)
     portfolio = []
@@ -279,9 +281,46 @@ def matcher():
     return built, _matcher_cache["profiles"]
 
 
+_pool_cache: dict = {}
+
+
+def _pool_snapshot() -> dict:
+    """The whole pool's records and vectors, built once per process and rebuilt only when a pool project
+    changes (count or latest update), so a feed request does matrix work, not row loading."""
+    from sqlalchemy.orm import load_only, raiseload
+    trl = func.coalesce(Application.trl_verified, Application.trl_claimed)
+    stamp = db.session.execute(select(func.count(Application.id), func.max(Application.updated_at)).where(
+        Application.investor_visible.is_(True), Application.status.in_(POOL_STATES), trl >= trl_minimum())).one()
+    key = (current_app.config["MATCHING_MODEL"], stamp[0], str(stamp[1]))
+    with _cache_lock:
+        if _pool_cache.get("key") == key:
+            return _pool_cache
+    pool = db.session.scalars(pool_query().options(
+        load_only(Application.id, Application.title, Application.abstract, Application.translations,
+                  Application.keywords, Application.language, Application.trl_verified, Application.trl_claimed,
+                  Application.priority, Application.region_code, Application.requested_kzt),
+        raiseload(Application.competition))).all()
+    vectors = _pool_vectors(pool)
+    snapshot = {"key": key, "records": [project_record(a) for a in pool], "vectors": vectors,
+                "index": {a.id: n for n, a in enumerate(pool)}}
+    with _cache_lock:
+        _pool_cache.clear()
+        _pool_cache.update(snapshot)
+    return snapshot
+
+
+def _pool_slice(ids: list[int]) -> tuple[list[dict], np.ndarray]:
+    snapshot = _pool_snapshot()
+    rows = [snapshot["index"][i] for i in ids if i in snapshot["index"]]
+    if not rows:
+        return [], np.zeros((0, 1), dtype=np.float32)
+    return [snapshot["records"][r] for r in rows], snapshot["vectors"][rows]
+
+
 def _pool_vectors(applications: list[Application], encoder=None) -> np.ndarray:
     vectors = vectors_for("application", _project_texts(applications), encoder)
-    db.session.commit()
+    if db.session.new or db.session.dirty:
+        db.session.commit()  # only when vectors were written: a commit would expire every loaded row
     if not applications:
         return np.zeros((0, 1), dtype=np.float32)
     return np.stack([vectors[(a.id, 0)] for a in applications])
@@ -289,10 +328,11 @@ def _pool_vectors(applications: list[Application], encoder=None) -> np.ndarray:
 
 def _feedback_map() -> dict[str, dict[str, float]]:
     marks: dict[str, dict[str, float]] = {}
-    applications = {}
-    for fb in db.session.scalars(select(MatchFeedback)):
-        application = applications.get(fb.application_id) or db.session.get(Application, fb.application_id)
-        applications[fb.application_id] = application
+    feedback = db.session.scalars(select(MatchFeedback)).all()
+    applications = {a.id: a for a in db.session.scalars(select(Application).where(
+        Application.id.in_({fb.application_id for fb in feedback})))} if feedback else {}
+    for fb in feedback:
+        application = applications.get(fb.application_id)
         weight = 1.0 if fb.verdict == "interested" else -1.0
         if weight < 0 and application is not None and _application_hash(application) != fb.content_hash:
             continue  # the project changed since it was dismissed: show it again
@@ -337,14 +377,17 @@ def investor_matches(actor, top: int = 20, filters: dict | None = None, lang: st
     if filters.get("instrument"):
         from app.competitions.models import Competition
         query = query.join(Competition).where(Competition.instrument == filters["instrument"])
-    pool = db.session.scalars(query).all()
-    if not pool:
+    ids = db.session.scalars(query.with_only_columns(Application.id)).all()
+    if not ids:
         return []
-    vectors = _pool_vectors(pool)
-    ranked = built.rank_projects(str(actor.id), [project_record(a) for a in pool], top_k=top,
-                                 project_vectors=vectors, with_reasons=with_reasons)
-    by_id = {str(a.id): a for a in pool}
-    return [{"application": by_id[item["project_id"]], "score": item["score"],
+    records, vectors = _pool_slice(ids)
+    if not records:
+        return []
+    ranked = built.rank_projects(str(actor.id), records, top_k=top, project_vectors=vectors,
+                                 with_reasons=with_reasons)
+    chosen = {a.id: a for a in db.session.scalars(select(Application).where(
+        Application.id.in_([int(item["project_id"]) for item in ranked])))}
+    return [{"application": chosen[int(item["project_id"])], "score": item["score"],
              "reasons": _reason_texts(item.get("reasons", []), lang)} for item in ranked]
 
 

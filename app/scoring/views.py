@@ -521,7 +521,7 @@ def _ascending_scale(criterion: dict) -> list[str]:
 
 
 def _ranking_charts(competition, items: list[dict]) -> dict:
-    reviews = [r for item in items for r in services.reviews_visible_to(current_user, item["id"])]
+    reviews = services.round_reviews(current_user, competition.id)
     names = {c["key"]: criterion_name(c) for c in competition.criteria}
     experts = charts.expert_totals(reviews, [c["key"] for c in competition.criteria])
     labels = (_("Raw"), _("Calibrated"))
