@@ -18,6 +18,8 @@ def create_app(config=None) -> Flask:
     )
     _load_config(app, config)
     _check_production(app)
+    from app.core.routing import BoundedIntConverter
+    app.url_map.converters["int"] = BoundedIntConverter
 
     from app.core.logging import configure_logging
     configure_logging(app)

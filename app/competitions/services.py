@@ -218,11 +218,13 @@ def _apply_competition_fields(competition: Competition, data: dict, errors: dict
                 continue
             value = {**rules.get("cofinancing", {}), **{k: float(v) for k, v in value.items()}}
         elif key in ("priorities",):
-            if not isinstance(value, list) or any(v not in priorities_by_id() for v in value):
+            if not isinstance(value, list) or any(not isinstance(v, int) or v not in priorities_by_id()
+                                                  for v in value):
                 errors.setdefault(key, []).append(_("Unknown priority direction."))
                 continue
         elif key == "territories":
-            if not isinstance(value, list) or any(v not in territories_by_code() for v in value):
+            if not isinstance(value, list) or any(not isinstance(v, str) or v not in territories_by_code()
+                                                  for v in value):
                 errors.setdefault(key, []).append(_("Unknown territory."))
                 continue
         elif key == "required_documents":
@@ -254,7 +256,7 @@ def create_competition(actor, data: dict) -> Competition:
     """Create a draft from the instrument's template plus the given overrides."""
     region = data.get("region") or None
     if region is not None and not is_region(region):
-        raise ValidationFailed(fields={"region": [_("Unknown region code %(code)s.", code=region)]})
+        raise ValidationFailed(fields={"region": [_("Unknown region code %(code)s.", code=str(region)[:40])]})
     if actor is not None and actor.has_role("akimat") and not actor.has_role("mnvo", "admin") and region is None:
         region = actor.region_code  # an akimat operator's competitions are always its region's
     authorize(actor, "competition.create", region)
@@ -453,7 +455,7 @@ def _clean_application(application: Application, data: dict, errors: dict) -> No
         application.priority = value if "priority" not in errors else application.priority
     if "territory" in data:
         value = data["territory"] or None
-        if value is not None and value not in territories_by_code():
+        if value is not None and (not isinstance(value, str) or value not in territories_by_code()):
             errors.setdefault("territory", []).append(_("Unknown territory."))
         else:
             application.territory = value

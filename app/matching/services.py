@@ -485,7 +485,7 @@ def update_profile(actor, profile_id: int, data: dict) -> InvestorProfile:
             profile.regions = value
     if "territories" in data:
         value = data["territories"]
-        if not isinstance(value, list) or not all(v in territories_by_code() for v in value):
+        if not isinstance(value, list) or not all(isinstance(v, str) and v in territories_by_code() for v in value):
             errors.setdefault("territories", []).append(_("Unknown territory."))
         else:
             profile.territories = value

@@ -41,12 +41,12 @@ def region_codes() -> list[str]:
     return list(regions_by_code())
 
 
-def is_region(code: str | None) -> bool:
-    return bool(code) and code in regions_by_code()
+def is_region(code) -> bool:
+    return isinstance(code, str) and code in regions_by_code()
 
 
 def region_name(code: str | None, lang: str | None = None) -> str:
-    region = regions_by_code().get(code or "")
+    region = regions_by_code().get(code) if isinstance(code, str) else None
     return localized(region["name"], lang) if region else (code or "")
 
 
