@@ -277,11 +277,16 @@ def transition(competition_id):
     return redirect(url_for(".detail", competition_id=competition_id))
 
 
+MANAGE_PAGE_SIZE = 50
+
+
 @bp.get("/competitions/<int:competition_id>/manage")
 @login_required
 def manage(competition_id):
     status = request.args.get("status") if request.args.get("status") in APPLICATION_STATES else None
-    competition, items = services.competition_applications_for(current_user, competition_id, status)
+    page = request.args.get("page", 1, type=int) or 1
+    competition, items, total = services.competition_applications_for(
+        current_user, competition_id, status, page=max(1, page), per_page=MANAGE_PAGE_SIZE)
     stats = services.statistics(current_user, competition_id)
     trail = services.audit_trail(current_user, competition_id)
     return render_template(
@@ -294,6 +299,9 @@ def manage(competition_id):
         status=status,
         actors=_actors(trail),
         statuses=APPLICATION_STATES,
+        page=max(1, page),
+        pages=max(1, -(-total // MANAGE_PAGE_SIZE)),
+        total=total,
     )
 
 

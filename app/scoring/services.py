@@ -827,7 +827,37 @@ def ranking(actor, competition_id: int) -> dict:
     return compute_ranking(competition)
 
 
+_ranking_cache: dict = {}
+_ranking_lock = __import__("threading").Lock()
+
+
 def compute_ranking(competition: Competition) -> dict:
+    """The ranking of a round, recomputed only when a review, a consensus report, an application's status or
+    the competition's rules changed (a per-process cache keyed on those): councils and operators reload it
+    often, and it reads every review of the round."""
+    import copy
+    review_stamp = db.session.execute(select(func.count(Review.id), func.max(Review.updated_at)).join(
+        Review.assignment).where(ExpertAssignment.competition_id == competition.id)).one()
+    app_stamp = db.session.execute(select(func.count(Application.id), func.max(Application.updated_at)).where(
+        Application.competition_id == competition.id)).one()
+    consensus_stamp = db.session.execute(select(func.count(ConsensusReport.id), func.max(ConsensusReport.updated_at))
+                                         .join(Application, ConsensusReport.application_id == Application.id)
+                                         .where(Application.competition_id == competition.id)).one()
+    key = (competition.id, str(competition.updated_at), tuple(map(str, review_stamp)), tuple(map(str, app_stamp)),
+           tuple(map(str, consensus_stamp)))
+    with _ranking_lock:
+        cached = _ranking_cache.get(competition.id)
+        if cached is not None and cached[0] == key:
+            return copy.deepcopy(cached[1])
+    result = _compute_ranking(competition)
+    with _ranking_lock:
+        _ranking_cache[competition.id] = (key, result)
+        while len(_ranking_cache) > 64:
+            _ranking_cache.pop(next(iter(_ranking_cache)))
+    return copy.deepcopy(result)
+
+
+def _compute_ranking(competition: Competition) -> dict:
     rules = competition.rules or {}
     criteria = competition.criteria
     keys = [c["key"] for c in criteria]
