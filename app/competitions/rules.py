@@ -43,6 +43,7 @@ RULE_DEFAULTS = {
     "majority": 0.5,           # share of votes cast "for" needed (strictly more than)
     "appeal_days": 10,
     "max_excluded_experts": 3,
+    "quotas": {},              # optional cap of the budget share per region: {"almaty_city": 0.4}
 }
 
 IRN_PREFIXES = {"grant": "AP", "programme": "BR", "commercialisation": "DP", "megagrant": "MG",

@@ -231,6 +231,12 @@ def _apply_competition_fields(competition: Competition, data: dict, errors: dict
             if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
                 errors.setdefault(key, []).append(_("A list of document codes."))
                 continue
+        elif key == "quotas":
+            if not isinstance(value, dict) or any(
+                    not is_region(k) or isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 < v <= 1
+                    for k, v in value.items()):
+                errors.setdefault(key, []).append(_("Budget shares per region code, between 0 and 1."))
+                continue
         elif key == "tie_break":
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 errors.setdefault(key, []).append(_("A list of criterion keys."))

@@ -69,3 +69,29 @@ def test_double_submit_race_gives_one_receipt(app):
     receipts = {(body["irn"], body["receipt_sha256"]) for _, body in results}
     assert len(receipts) == 1
     assert db.session.scalar(select(func.count(Application.id)).where(Application.irn.is_not(None))) == 1
+
+
+def test_deadline_day_in_small(app):
+    """The deadline-day scenario in small: 30 submit concurrently before the deadline while others edit,
+    10 try after it. Every success is stored once with its own ИРН; every late one gets the deadline error
+    and is not stored as submitted."""
+    leaders, ids = _setup(40)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        early = list(pool.map(lambda pair: _submit(app, *pair)[0], zip(leaders[:30], ids[:30])))
+    from app.competitions.models import Competition
+    competition = db.session.get(Application, ids[0]).competition
+    clock.freeze(competition.deadline + timedelta(seconds=1))
+    try:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            late = list(pool.map(lambda pair: _submit(app, *pair)[0], zip(leaders[30:], ids[30:])))
+    finally:
+        clock.freeze(None)
+    assert all(status == 200 for status, _ in early)
+    assert all(status == 409 and body["error"]["code"] == "deadline_passed" for status, body in late)
+    db.session.expire_all()
+    rows = {a.id: a for a in db.session.scalars(select(Application))}
+    for (status, body), application_id in zip(early, ids[:30]):
+        assert rows[application_id].irn == body["irn"] and rows[application_id].status == "submitted"
+    assert all(rows[i].status == "draft" and rows[i].irn is None for i in ids[30:])
+    assert len({r.irn for r in rows.values() if r.irn}) == 30
+    _ = Competition
