@@ -607,6 +607,16 @@ def receipt(application_id):
     return render_template("competitions/receipt.html", application=item)
 
 
+@bp.get("/applications/<int:application_id>/formal-letter")
+@login_required
+def formal_letter(application_id):
+    """The printable letter with the outcome of the formal check and its reasons."""
+    item = services.get_application_for(current_user, application_id)
+    if item.formal_passed is None or not can(current_user, "application.full", item):
+        abort(404)
+    return render_template("competitions/formal_letter.html", application=item)
+
+
 @bp.route("/applications/<int:application_id>/formal-check", methods=["GET", "POST"])
 @login_required
 @redirect_on_conflict(".application", "application_id")
