@@ -466,8 +466,10 @@ def assignments_of(actor, competition_id: int) -> list[ExpertAssignment]:
 def my_assignments(actor) -> list[ExpertAssignment]:
     if not actor.has_role("expert"):
         raise PermissionDenied()
+    from sqlalchemy.orm import selectinload
     return db.session.scalars(select(ExpertAssignment).where(
         ExpertAssignment.expert_id == actor.id, ExpertAssignment.status != PROPOSED)
+        .options(selectinload(ExpertAssignment.application), selectinload(ExpertAssignment.review))
         .order_by(ExpertAssignment.id.desc())).all()
 
 
