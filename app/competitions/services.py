@@ -487,9 +487,16 @@ def _clean_application(application: Application, data: dict, errors: dict) -> No
             application.duration_months = value
     if "budget_by_year" in data:
         value = data["budget_by_year"]
-        ok = isinstance(value, list) and all(
+        def good_breakdown(item) -> bool:
+            if item is None or (isinstance(item, str) and len(item) <= 500):
+                return True
+            return isinstance(item, dict) and all(
+                isinstance(k, str) and isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0
+                for k, v in item.items())
+        ok = isinstance(value, list) and len(value) <= 20 and all(
             isinstance(row, dict) and isinstance(row.get("year"), int) and not isinstance(row.get("year"), bool)
-            and isinstance(row.get("amount", 0), (int, float)) and row.get("amount", 0) >= 0 for row in value)
+            and isinstance(row.get("amount", 0), (int, float)) and not isinstance(row.get("amount", 0), bool)
+            and 0 <= row.get("amount", 0) < 10**15 and good_breakdown(row.get("breakdown")) for row in value)
         if not ok:
             errors.setdefault("budget_by_year", []).append(_("Rows of {year, amount, breakdown}."))
         else:

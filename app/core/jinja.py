@@ -20,6 +20,20 @@ def money(value, currency: str = "KZT") -> str:
     return f"{text} ₸" if currency == "KZT" else f"{text} {currency}"
 
 
+def breakdown(value) -> str:
+    """A budget row's cost breakdown: free text as written, or {category: amount} as shares."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        from app.core.labels import COST_LABELS
+        total = sum(float(v) for v in value.values() if isinstance(v, (int, float))) or 1.0
+        return ", ".join(f"{COST_LABELS.get(k, k)} {float(v) / total:.0%}" for k, v in value.items()
+                         if isinstance(v, (int, float)))
+    return str(value)
+
+
 def local_datetime(value, fmt: str = "medium") -> str:
     if value is None:
         return "—"
@@ -58,6 +72,6 @@ def init_jinja(app) -> None:
         region_name=region_name, priority_name=priority_name, localized=localized,
         nav_items=nav_items, role_label=role_label, job_status_label=job_status_label,
     )
-    app.jinja_env.filters.update(money=money, local_dt=local_datetime)
+    app.jinja_env.filters.update(money=money, local_dt=local_datetime, breakdown=breakdown)
     app.jinja_env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": True}
     app.jinja_env.globals["nl2br"] = lambda text: Markup("<br>").join((text or "").splitlines())

@@ -26,3 +26,13 @@ def role_label(code: str) -> str:
 
 def job_status_label(code: str) -> str:
     return str(JOB_STATUS_LABELS.get(code, code))
+
+
+COST_LABELS = {
+    "salaries": _l("salaries"),
+    "equipment": _l("equipment"),
+    "materials": _l("materials"),
+    "travel": _l("travel"),
+    "services": _l("services"),
+    "other": _l("other"),
+}

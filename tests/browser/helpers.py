@@ -9,7 +9,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 AXE_PATH = ROOT / "instance" / "vendor" / "axe.min.js"
-A11Y_REPORT = ARTIFACTS / "a11y-report.jsonl"
 DEMO_PASSWORD = "Demo2026pass"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
@@ -45,6 +44,12 @@ class Person:
         self.page.on("dialog", self._accept_dialog)
         self.console_errors: list[str] = []
         self.page.on("pageerror", lambda error: self.console_errors.append(str(error)))
+        self.page.on("console", self._console)
+
+    def _console(self, message) -> None:
+        # CSP refusals (an inline script or style the policy blocks) break the page's enhancements silently.
+        if message.type == "error" and "Refused to" in message.text:
+            self.console_errors.append(message.text)
 
     def _accept_dialog(self, dialog) -> None:
         self.dialogs.append(dialog.message)
@@ -82,6 +87,10 @@ class Person:
     def login_with_keyboard(self, email: str, password: str = DEMO_PASSWORD) -> None:
         """Reach the login form with Tab alone, type, submit with Enter."""
         self.goto("/account/login")
+        self.page.keyboard.press("Tab")
+        assert self.active("el.classList.contains('skip')"), "the first Tab does not reach the skip link"
+        assert self.page.evaluate("() => document.activeElement.getBoundingClientRect().left >= 0"), \
+            "the skip link stays off screen when focused"
         tab_to(self.page, "el.name === 'email'")
         assert_focus_visible(self.page)
         self.page.keyboard.type(email)
@@ -132,7 +141,7 @@ def check_a11y(person: Person, label: str = "") -> list[dict]:
     """Run axe-core (WCAG 2 A and AA rules) on the current page; fail on serious or critical violations.
 
     axe is served by the live server (``/__axe.js``, same origin) because the app's CSP forbids inline
-    scripts. Every violation, whatever its impact, is appended to test-artifacts/browser/a11y-report.jsonl.
+    scripts. Every violation, whatever its impact, is appended to a11y.jsonl beside the journey's screenshots.
     """
     page = person.page
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
@@ -145,11 +154,11 @@ def check_a11y(person: Person, label: str = "") -> list[dict]:
                                       summary: (n.failureSummary || "").slice(0, 300)}))}));
     }""")
     path = page.url.replace(person.base_url, "")
-    A11Y_REPORT.parent.mkdir(parents=True, exist_ok=True)
-    with A11Y_REPORT.open("a", encoding="utf-8") as report:
-        for v in violations:
-            report.write(json.dumps({"page": path, "label": label, "person": person.name, **v},
-                                    ensure_ascii=False) + "\n")
+    if violations:
+        with (person.folder / "a11y.jsonl").open("a", encoding="utf-8") as report:
+            for v in violations:
+                report.write(json.dumps({"page": path, "label": label, "person": person.name, **v},
+                                        ensure_ascii=False) + "\n")
     blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
     if blocking:
         lines = [f"axe-core: {len(blocking)} serious/critical WCAG 2 A/AA violation(s) on {path} ({label}):"]
