@@ -7,11 +7,13 @@ ask ``can(...)`` to decide what to show.
 """
 from __future__ import annotations
 
+import functools
+
 import csv
 import io
 
 from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, session, url_for
-from flask_babel import format_decimal
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -108,9 +110,15 @@ def score_filter(value, digits: int = 2) -> str:
     if value is None or value == "":
         return "—"
     try:
-        return format_decimal(float(value), format="0." + "#" * digits)
+        return _format_score(float(value), digits, str(get_locale() or "ru"))
     except (TypeError, ValueError):
         return str(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _format_score(value: float, digits: int, locale: str) -> str:
+    """Scores repeat a lot (0–5 in half points): format each value once per locale."""
+    return format_decimal(value, format="0." + "#" * digits, locale=locale)
 
 
 def safe_cell(value):
