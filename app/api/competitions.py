@@ -8,7 +8,9 @@ from app.api.openapi import PAGING, doc
 from app.competitions import services
 from app.competitions.models import Application, Competition
 from app.core import time as clock
+from app.core.errors import PermissionDenied
 from app.core.permissions import can
+from flask_babel import gettext as _
 
 
 def competition_json(c: Competition) -> dict:
@@ -142,7 +144,11 @@ def create_application(competition_id):
 @bp.get("/applications/<int:application_id>")
 @doc("/applications/{application_id}", "get", "An application (full or teaser, depending on the caller)")
 def get_application(application_id):
-    return jsonify(application_json(services.get_application_for(g.api_user, application_id), g.api_user))
+    application = services.get_application_for(g.api_user, application_id)
+    if services.awaits_declaration(g.api_user, application):
+        raise PermissionDenied(_("Declare whether you have a conflict of interest before opening the application "
+                                 "(POST /api/v1/assignments/{id}/declaration)."), code="declaration_required")
+    return jsonify(application_json(application, g.api_user))
 
 
 @bp.patch("/applications/<int:application_id>")

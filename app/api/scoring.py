@@ -61,7 +61,9 @@ def my_assignments():
     page, per_page = page_args()
     items = services.my_assignments(g.api_user)
     chunk = items[(page - 1) * per_page: page * per_page]
-    return jsonify(listing([assignment_json(a, with_terms=False) for a in chunk], len(items)))
+    return jsonify(listing([{**assignment_json(a, with_terms=False), "title": a.application.title,
+                             "abstract": a.application.abstract, "irn": a.application.irn}
+                            for a in chunk], len(items)))
 
 
 @bp.post("/assignments/<int:assignment_id>/declaration")

@@ -583,6 +583,23 @@ def get_application_for(user, application_id: int) -> Application:
     return application
 
 
+_declaration_checks = []
+
+
+def declaration_check(func):
+    """Scoring registers here how to tell an expert who was invited but has not declared yet."""
+    _declaration_checks.append(func)
+    return func
+
+
+def awaits_declaration(user, application: Application) -> bool:
+    """True for an expert who may see the application only because they were invited to review it, before
+    their declaration of (no) conflict: the full text stays closed until then."""
+    if can(user, "application.full", application):
+        return False
+    return any(check(user, application) for check in _declaration_checks)
+
+
 def _editable(actor, application_id: int) -> Application:
     application = get_application_for(actor, application_id)
     authorize(actor, "application.edit", application)

@@ -55,3 +55,20 @@ def _invited_expert(user, application) -> bool:
 
 extend_view(_assigned_expert, full=True)
 extend_view(_invited_expert, full=False)
+
+
+
+def _awaits_declaration(user, application) -> bool:
+    if not user.has_role("expert"):
+        return False
+    return db.session.query(ExpertAssignment.id).filter(
+        ExpertAssignment.application_id == application.id, ExpertAssignment.expert_id == user.id,
+        ExpertAssignment.status == INVITED, ExpertAssignment.declared_at.is_(None)).first() is not None
+
+
+def _register_declaration_check():
+    from app.competitions.services import declaration_check
+    declaration_check(_awaits_declaration)
+
+
+_register_declaration_check()

@@ -21,8 +21,10 @@ def test_scoring_api_round(api, make_user):
 
     # the review form is closed until the declaration
     assert_error(expert.put(f"/api/v1/assignments/{row['id']}/review", json=FULL_REVIEW), 403)
-    teaser = expert.get(f"/api/v1/applications/{row['application_id']}").get_json()
-    assert "trl_evidence" not in teaser and "team" not in teaser
+    closed = assert_error(expert.get(f"/api/v1/applications/{row['application_id']}"), 403, "declaration_required")
+    assert "declaration" in closed["message"]
+    listed = next(a for a in expert.get("/api/v1/expert/assignments").get_json()["items"] if a["id"] == row["id"])
+    assert listed["title"] and listed["abstract"]  # enough to judge a conflict before opening the full text
     assert expert.post(f"/api/v1/assignments/{row['id']}/declaration", json={"conflict": False}).status_code == 200
     full = expert.get(f"/api/v1/applications/{row['application_id']}").get_json()
     assert "trl_evidence" in full
