@@ -652,7 +652,7 @@ def test_investor_meets_a_project_and_commits(people, live_server):
     investor.submit_and_wait(page.locator("form[action$='/nda'] button"))
     assert page.locator("#team-title").is_visible(), investor.flash_text()
     assert leader_email in page.locator("main").inner_text()
-    assert page.locator("#evidence-title").is_visible()
+    assert page.locator("#trl-title").is_visible()
     investor.shot("full-application")
     check_a11y(investor, "full application after the NDA")
 
