@@ -46,10 +46,36 @@ def _current_locale() -> str | None:
 
 
 def dispatch() -> None:
-    """Hand the jobs submitted in this request/context to the queue. Call after commit."""
+    """Hand the jobs submitted in this request/context to the queue. Call after commit.
+
+    With Redis, all of them go in one pipeline and are marked enqueued in one statement (deadline day adds
+    two jobs to every submission); if Redis is unreachable they stay in the outbox for ``drain()``."""
     ids = g.pop("pending_jobs", []) if _has_g() else []
-    for job_id in ids:
-        _hand_over(job_id)
+    if not ids:
+        return
+    if is_inline():
+        for job_id in ids:
+            _hand_over(job_id)
+        return
+    rows = db.session.scalars(select(Job).where(Job.id.in_(ids), Job.status == QUEUED)).all()
+    if not rows:
+        return
+    try:
+        from rq import Queue
+        connection = redis_connection()
+        with connection.pipeline() as pipe:
+            for job in rows:
+                Queue(job.queue, connection=connection).enqueue(
+                    f"{RUNNER}.run_job", job.id, job_id=f"job-{job.id}-{job.attempts}",
+                    job_timeout=current_app.config["JOB_TIMEOUT"], result_ttl=3600, failure_ttl=86400,
+                    pipeline=pipe)
+            pipe.execute()
+    except Exception as exc:  # Redis down: the rows stay queued; drain() retries
+        logger.warning("jobs %s kept in the outbox, Redis unavailable: %s", [j.id for j in rows], exc)
+        db.session.rollback()
+        return
+    db.session.execute(update(Job).where(Job.id.in_([j.id for j in rows])).values(enqueued_at=clock.now()))
+    db.session.commit()
 
 
 def enqueue(func: str, *args, queue: str = "default", title: str = "", actor=None) -> Job:
