@@ -71,5 +71,14 @@ def assign_command(experts_path, applications_path, affinity_path, per_applicati
         out_path, ", ".join(f"{k}={v}" for k, v in summary.items())))
 
 
+@scoring_cli.command("remind-due")
+@click.option("--days", default=3, show_default=True, type=click.IntRange(min=0),
+              help="remind experts whose reviews are due within this many days (and those already late)")
+def remind_due_command(days):
+    """Send the scheduled review reminders (run daily from cron or a clock process)."""
+    from app.scoring.services import send_due_reminders
+    click.echo(f"Sent {send_due_reminders(days)} reminders")
+
+
 def register(app) -> None:
     app.cli.add_command(scoring_cli)

@@ -823,6 +823,33 @@ def send_reminders(actor, competition_id: int) -> int:
     return len(pending)
 
 
+def send_due_reminders(days: int = 3, now=None) -> int:
+    """The scheduled reminder (cron or a clock process: ``flask scoring remind-due``): every expert whose
+    review is due within ``days`` (or late) and who was not reminded in the last day gets a reminder."""
+    now = now or clock.now()
+    soon = now + timedelta(days=days)
+    pending = db.session.scalars(select(ExpertAssignment).join(
+        Competition, ExpertAssignment.competition_id == Competition.id).where(
+        Competition.status == REVIEW, ExpertAssignment.status.in_((INVITED, ACCEPTED)),
+        ExpertAssignment.due_at.is_not(None), ExpertAssignment.due_at <= soon)).all()
+    sent = 0
+    for a in pending:
+        if a.reminded_at is not None and a.reminded_at > now - timedelta(days=1):
+            continue
+        a.reminded_at = now
+        late = a.due_at < now
+        jobs.submit("app.notifications.tasks.deliver", "generic", {
+            "user_id": a.expert_id,
+            "subject": _("Reminder: your review is late") if late else _("Reminder: a review is due"),
+            "body": _("Please complete your review before the deadline."), "link": "/expert"},
+            queue="mail", title="reminder")
+        audit.record(None, "review.remind", a, scope_id=a.competition_id, after={"late": late})
+        sent += 1
+    db.session.commit()
+    jobs.dispatch()
+    return sent
+
+
 # --- ranking ---------------------------------------------------------------------------------------------
 
 def ranking(actor, competition_id: int) -> dict:

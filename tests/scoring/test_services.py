@@ -270,3 +270,21 @@ def test_expert_sees_only_own_assignments(app, make_user):
     if all(r.expert_id != stranger.id or r.id != rows[0].id for r in rows):
         with pytest.raises(NotFound):
             services.review_for(stranger, rows[0].id)
+
+
+def test_scheduled_reminders(app, make_user, runner, db):
+    from datetime import timedelta
+
+    from app.core import time as clock
+    from app.notifications.models import Notification
+    world = review_world(make_user, n_applications=1, n_experts=3, k=2, review_deadline=(
+        clock.now() + timedelta(days=30)).isoformat())
+    services.compute_assignment(world["mnvo"], world["competition"].id)
+    services.send_invitations(world["mnvo"], world["competition"].id)
+    before = Notification.query.count()
+    assert services.send_due_reminders(days=3) == 0  # nothing due soon
+    clock.freeze(clock.now() + timedelta(days=28))
+    result = runner.invoke(args=["scoring", "remind-due", "--days", "3"])
+    assert result.exit_code == 0 and "Sent 2 reminders" in result.output
+    assert Notification.query.count() == before + 2
+    assert services.send_due_reminders(days=3) == 0  # not again the same day
