@@ -150,7 +150,6 @@ def measure(app, who, repeat):
     with app.app_context():
         event.listen(db.engine, "before_cursor_execute", lambda *a, **k: counter.__setitem__("n", counter["n"] + 1))
     rows = []
-    app.test_client_class = None
     for role, requests in scenarios.items():
         session_id = token = None
         with app.app_context():

@@ -15,6 +15,7 @@ bp = Blueprint("api", __name__)
 csrf.exempt(bp)
 
 PUBLIC_ENDPOINTS = {"api.create_token", "api.openapi"}
+MAX_PAGE = 1_000_000  # beyond it the row offset would not fit the database's integers
 
 
 @bp.before_request
@@ -57,6 +58,8 @@ def page_args() -> tuple[int, int]:
         raise BadRequest("page and per_page must be integers.", code="bad_pagination") from None
     if page < 1 or per_page < 1:
         raise BadRequest("page and per_page must be positive.", code="bad_pagination")
+    if page > MAX_PAGE:
+        raise BadRequest(f"page must be at most {MAX_PAGE}.", code="bad_pagination")
     return page, min(per_page, 100)
 
 

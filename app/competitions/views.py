@@ -284,7 +284,7 @@ MANAGE_PAGE_SIZE = 50
 @login_required
 def manage(competition_id):
     status = request.args.get("status") if request.args.get("status") in APPLICATION_STATES else None
-    page = request.args.get("page", 1, type=int) or 1
+    page = min(request.args.get("page", 1, type=int) or 1, 1_000_000)
     competition, items, total = services.competition_applications_for(
         current_user, competition_id, status, page=max(1, page), per_page=MANAGE_PAGE_SIZE)
     stats = services.statistics(current_user, competition_id)

@@ -115,12 +115,8 @@ def register_commands(app) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(seed_demo_command)
-    for module in ("app.matching.cli", "app.scoring.cli"):
-        try:
-            commands = __import__(module, fromlist=["register"])
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-            continue
-        commands.register(app)
+    from app.matching import cli as matching_commands
+    from app.scoring import cli as scoring_commands
+    matching_commands.register(app)
+    scoring_commands.register(app)
 

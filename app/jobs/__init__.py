@@ -58,8 +58,13 @@ def dispatch() -> None:
             _hand_over(job_id)
         return
     rows = db.session.scalars(select(Job).where(Job.id.in_(ids), Job.status == QUEUED)).all()
-    if not rows:
-        return
+    if rows:
+        _to_redis(rows)
+
+
+def _to_redis(rows: list[Job]) -> bool:
+    """Enqueue the rows in one pipeline and mark them enqueued in one statement; on a Redis failure they
+    stay in the outbox (``drain()`` retries)."""
     try:
         from rq import Queue
         connection = redis_connection()
@@ -70,12 +75,13 @@ def dispatch() -> None:
                     job_timeout=current_app.config["JOB_TIMEOUT"], result_ttl=3600, failure_ttl=86400,
                     pipeline=pipe)
             pipe.execute()
-    except Exception as exc:  # Redis down: the rows stay queued; drain() retries
+    except Exception as exc:  # Redis down
         logger.warning("jobs %s kept in the outbox, Redis unavailable: %s", [j.id for j in rows], exc)
         db.session.rollback()
-        return
+        return False
     db.session.execute(update(Job).where(Job.id.in_([j.id for j in rows])).values(enqueued_at=clock.now()))
     db.session.commit()
+    return True
 
 
 def enqueue(func: str, *args, queue: str = "default", title: str = "", actor=None) -> Job:
@@ -112,27 +118,14 @@ def redis_connection():
 
 
 def _hand_over(job_id: int) -> bool:
-    if db.session.get(Job, job_id) is None:  # its transaction was rolled back
+    job = db.session.get(Job, job_id)
+    if job is None:  # its transaction was rolled back
         return False
     if is_inline():
         from app.jobs.runner import run_job
         run_job(job_id)
         return True
-    try:
-        from rq import Queue
-
-        job = db.session.get(Job, job_id)
-        Queue(job.queue, connection=redis_connection()).enqueue(
-            f"{RUNNER}.run_job", job_id, job_id=f"job-{job_id}-{job.attempts}",
-            job_timeout=current_app.config["JOB_TIMEOUT"], result_ttl=3600, failure_ttl=86400,
-        )
-    except Exception as exc:  # Redis down: the row stays queued; drain() retries
-        logger.warning("job %s kept in the outbox, Redis unavailable: %s", job_id, exc)
-        db.session.rollback()
-        return False
-    db.session.execute(update(Job).where(Job.id == job_id).values(enqueued_at=clock.now()))
-    db.session.commit()
-    return True
+    return _to_redis([job])
 
 
 def drain(stale_after: timedelta | None = None) -> int:

@@ -266,15 +266,15 @@ def matcher():
         count = len([k for k in items if k[0] == p.id])
         portfolio.append(np.array([item_vectors[(p.id, i)] for i in range(count)], dtype=np.float32).reshape(-1, dim))
     feedback = _feedback_map()
-    pool = db.session.scalars(pool_query().limit(2000)).all()
+    snapshot = _pool_snapshot()  # the pool's records and vectors, shared with the feed
+    records, pool_vectors = snapshot["records"][:2000], snapshot["vectors"][:2000]
     built = Matcher([investor_record(p) for p in profiles], encoder, investor_vectors=investor_matrix,
-                    portfolio_vectors=portfolio, reference_texts=[a.abstract for a in pool])
-    pool_vectors = _pool_vectors(pool, encoder)
-    if len(pool) >= 2:
-        built.calibrate([project_record(a) for a in pool], project_vectors=pool_vectors)
+                    portfolio_vectors=portfolio, reference_texts=[r["abstract"] for r in records])
+    if len(records) >= 2:
+        built.calibrate(records, project_vectors=pool_vectors)
     for investor_id, marks in feedback.items():
         if investor_id in built.ids:
-            vectors = {str(a.id): v for a, v in zip(pool, pool_vectors) if str(a.id) in marks}
+            vectors = {r["id"]: v for r, v in zip(records, pool_vectors) if r["id"] in marks}
             built.set_feedback(investor_id, marks, vectors=vectors)
     with _cache_lock:
         _matcher_cache.update(key=key, matcher=built, profiles={str(p.user_id): p for p in profiles})

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import logging
 import statistics
+import threading
 from datetime import timedelta
 from decimal import Decimal
 
 import numpy as np
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from app import jobs
@@ -153,13 +154,26 @@ def block_expert(actor, user_id: int, reason: str) -> None:
     db.session.commit()
 
 
+def _users_with_role(role: str):
+    from app.accounts.models import UserRole
+    return select(User).join(UserRole, UserRole.user_id == User.id).where(User.active.is_(True),
+                                                                        UserRole.role == role)
+
+
 def experts_pool() -> list[ExpertProfile]:
-    """Active, not blocked experts with their profiles (profiles created for any that lack one)."""
-    users = db.session.scalars(select(User).where(User.active.is_(True))).all()
-    experts = [u for u in users if "expert" in u.roles and not competitions.is_blocked(u.id, "expert")]
-    profiles = [profile_for(u) for u in experts]
+    """Active, not blocked experts with their profiles (profiles created for any that lack one), in a fixed
+    number of queries."""
+    from app.competitions.models import BlockedPerson
+    now = clock.now()
+    blocked = set(db.session.scalars(select(BlockedPerson.user_id).where(
+        BlockedPerson.kind == "expert", BlockedPerson.since <= now,
+        or_(BlockedPerson.until.is_(None), BlockedPerson.until > now))))
+    experts = [u for u in db.session.scalars(_users_with_role("expert").order_by(User.id)) if u.id not in blocked]
+    profiles = {p.user_id: p for p in db.session.scalars(select(ExpertProfile).where(
+        ExpertProfile.user_id.in_([u.id for u in experts])))} if experts else {}
+    result = [profiles.get(u.id) or profile_for(u) for u in experts]
     db.session.flush()
-    return profiles
+    return result
 
 
 def activity(user_ids: list[int] | None = None) -> dict[int, dict]:
@@ -859,7 +873,7 @@ def ranking(actor, competition_id: int) -> dict:
 
 
 _ranking_cache: dict = {}
-_ranking_lock = __import__("threading").Lock()
+_ranking_lock = threading.Lock()
 
 
 def compute_ranking(competition: Competition) -> dict:
@@ -984,7 +998,7 @@ def write_consensus(actor, application_id: int, majority: str, minority: str = "
 # --- the council -----------------------------------------------------------------------------------------
 
 def council_members() -> list[User]:
-    return [u for u in db.session.scalars(select(User).where(User.active.is_(True))) if "council" in u.roles]
+    return db.session.scalars(_users_with_role("council").order_by(User.id)).all()
 
 
 def open_session(actor, competition_id: int, member_ids: list[int] | None = None,

@@ -94,3 +94,9 @@ def test_job_status_api(api, make_user, app):
     assert body["status"] == "done" and body["result"]["select"] == 1
     other = api.as_(make_user()).get(f"/api/v1/jobs/{job.id}")
     assert_error(other, 404)
+
+
+def test_page_far_beyond_the_end(api, make_user):
+    client = api.as_(make_user())
+    assert client.get("/api/v1/competitions?page=1000000").get_json()["items"] == []
+    assert_error(client.get("/api/v1/competitions?page=99999999999999999999"), 400, "bad_pagination")

@@ -78,7 +78,6 @@ def test_deadline_day_in_small(app):
     leaders, ids = _setup(40)
     with ThreadPoolExecutor(max_workers=8) as pool:
         early = list(pool.map(lambda pair: _submit(app, *pair)[0], zip(leaders[:30], ids[:30])))
-    from app.competitions.models import Competition
     competition = db.session.get(Application, ids[0]).competition
     clock.freeze(competition.deadline + timedelta(seconds=1))
     try:
@@ -94,4 +93,3 @@ def test_deadline_day_in_small(app):
         assert rows[application_id].irn == body["irn"] and rows[application_id].status == "submitted"
     assert all(rows[i].status == "draft" and rows[i].irn is None for i in ids[30:])
     assert len({r.irn for r in rows.values() if r.irn}) == 30
-    _ = Competition
