@@ -24,7 +24,7 @@ def create_app(config=None) -> Flask:
     from app.core.logging import configure_logging
     configure_logging(app)
 
-    from app.extensions import babel, csrf, login_manager, migrate
+    from app.extensions import babel, csrf, limiter, login_manager, mail, migrate
     from app.core.db import db
     from app.core.i18n import select_locale, select_timezone
 
@@ -34,6 +34,9 @@ def create_app(config=None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     login_manager.init_app(app)
+    _configure_mail(app)
+    mail.init_app(app)
+    limiter.init_app(app)
 
     from app import models  # noqa: F401  (register every model with SQLAlchemy)
     _register_domains()
@@ -79,6 +82,14 @@ def _load_config(app: Flask, config) -> None:
         app.config.from_object(config)
     app.instance_path = str(app.config.get("INSTANCE_PATH") or app.instance_path)
     os.makedirs(app.instance_path, exist_ok=True)
+
+
+def _configure_mail(app: Flask) -> None:
+    """SMTP when a server is configured; otherwise the file backend keeps every e-mail in the outbox folder."""
+    if not app.config.get("MAIL_BACKEND"):
+        app.config["MAIL_BACKEND"] = "smtp" if app.config.get("MAIL_SERVER") else "file"
+    if not app.config.get("MAIL_FILE_PATH"):
+        app.config["MAIL_FILE_PATH"] = str(app.config["OUTBOX_PATH"])
 
 
 def _check_production(app: Flask) -> None:

@@ -22,6 +22,11 @@ def _database_url(instance_path: Path) -> str:
     return url
 
 
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    return default if not value else value in ("1", "true", "yes", "on")
+
+
 class Config:
     APP_ENV = "development"
 
@@ -31,11 +36,20 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = _database_url(self.INSTANCE_PATH)
         self.REDIS_URL = os.environ.get("REDIS_URL", "").strip() or None
         self.MATCHING_MODEL = os.environ.get("MATCHING_MODEL", self.MATCHING_MODEL)
+        # Flask-Mailman: SMTP when MAIL_SERVER is set, otherwise the file backend writes each e-mail to
+        # OUTBOX_PATH (the factory fills MAIL_BACKEND and MAIL_FILE_PATH when they are left unset).
+        self.MAIL_BACKEND = os.environ.get("MAIL_BACKEND") or None
         self.MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
         self.MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
         self.MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
         self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
-        self.MAIL_FROM = os.environ.get("MAIL_FROM", "noreply@nauka.kz")
+        self.MAIL_USE_SSL = _flag("MAIL_USE_SSL", False)
+        self.MAIL_USE_TLS = _flag("MAIL_USE_TLS", not self.MAIL_USE_SSL)  # STARTTLS unless implicit TLS
+        self.MAIL_DEFAULT_SENDER = (os.environ.get("MAIL_DEFAULT_SENDER") or os.environ.get("MAIL_FROM")
+                                    or "noreply@nauka.kz")
+        # Flask-Limiter: counters in Redis when it is configured (shared by every worker), else in memory.
+        self.RATELIMIT_STORAGE_URI = (os.environ.get("RATELIMIT_STORAGE_URI", "").strip() or self.REDIS_URL
+                                      or "memory://")
         self.UPLOAD_PATH = Path(os.environ.get("UPLOAD_PATH", self.INSTANCE_PATH / "uploads"))
         self.OUTBOX_PATH = Path(os.environ.get("OUTBOX_PATH", self.INSTANCE_PATH / "outbox"))
         self.CLI_LOCALE = os.environ.get("CLI_LOCALE", "en")
@@ -64,7 +78,19 @@ class Config:
     JOBS_INLINE = None  # None: inline exactly when REDIS_URL is unset
     JOB_TIMEOUT = 1800
     JOB_HEARTBEAT_TIMEOUT = 120  # a running job silent this long is taken as dead and re-queued
-    LOGIN_RATE_LIMIT = (10, 300)  # attempts per account and per address, per seconds
+    MAIL_TIMEOUT = 20
+    RATELIMIT_KEY_PREFIX = "nauka"
+    RATELIMIT_HEADERS_ENABLED = True  # Retry-After on a 429
+    RATELIMIT_SWALLOW_ERRORS = True  # a storage outage lets requests through (logged) rather than failing them
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    # Failed sign-ins per (address, account): that pair is refused for the rest of the window; other
+    # accounts behind the same address (a university or ministry NAT) are not affected.
+    LOGIN_RATE_LIMIT = "10 per 5 minutes"
+    # Failed sign-ins per account from all addresses: past it the account is "under attack" and only
+    # addresses with no recent failure for it may still try, so an attacker cannot lock its owner out.
+    LOGIN_ACCOUNT_RATE_LIMIT = "30 per 15 minutes"
+    RESET_RATE_LIMIT = "10 per hour"  # password-reset requests per address
+    RESET_ACCOUNT_RATE_LIMIT = "3 per hour"  # reset e-mails per account (more are silently not sent)
     SEED_DEMO_ALLOWED = True
 
 
@@ -83,6 +109,8 @@ class TestingConfig(Config):
         super().__init__()
         self.SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URI", "sqlite://")
         self.REDIS_URL = None
+        self.RATELIMIT_STORAGE_URI = "memory://"
+        self.MAIL_BACKEND = "locmem"  # captured in app.extensions["mailman"].outbox
         self.MATCHING_MODEL = "hashing"
         self.SERVER_NAME = None
 

@@ -1,5 +1,5 @@
 """Import-only aggregator of every model, for Alembic autogenerate and ``flask shell``."""
-from app.accounts.models import (ApiToken, LoginAttempt, Organisation, PasswordResetToken, User,  # noqa: F401
+from app.accounts.models import (ApiToken, Organisation, PasswordResetToken, User,  # noqa: F401
                                  UserRole)
 from app.core.audit import AuditEntry  # noqa: F401
 from app.jobs.models import Job  # noqa: F401

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from flask_babel import get_locale
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import TimestampMixin, UTCDateTime, db, utcnow
@@ -117,18 +117,6 @@ class ApiToken(db.Model):
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
-
-
-class LoginAttempt(db.Model):
-    """Failed logins, counted per account and per address for rate limiting (works across workers)."""
-
-    __tablename__ = "login_attempts"
-    __table_args__ = (Index("ix_login_attempts_at", "at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), index=True, nullable=False)
-    address: Mapped[str] = mapped_column(String(64), index=True, nullable=False)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
 
 class PasswordResetToken(db.Model):

@@ -14,11 +14,13 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.accounts.models import (AKIMAT, ROLES, SELF_REGISTER_ROLES, ApiToken, LoginAttempt, Organisation,
-                                 PasswordResetToken, User)
+from app.accounts.models import (AKIMAT, ROLES, SELF_REGISTER_ROLES, ApiToken, Organisation, PasswordResetToken,
+                                 User)
+from app.core import throttle
 from app.core import time as clock
 from app.core.db import db
 from app.core.errors import PermissionDenied, RateLimited, Unauthorized, ValidationFailed
@@ -26,7 +28,6 @@ from app.reference import is_region
 
 logger = logging.getLogger(__name__)
 
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @dataclass
@@ -43,6 +44,15 @@ class NewUser:
 
 def normalise_email(email: str) -> str:
     return (email or "").strip().lower()
+
+
+def is_valid_email(email: str) -> bool:
+    """An address's syntax and domain, by email-validator (no DNS lookup: the platform may run offline)."""
+    try:
+        validate_email(email or "", check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return True
 
 
 def password_problems(password: str, email: str = "") -> list[str]:
@@ -64,7 +74,7 @@ def hash_password(password: str) -> str:
 def validate_new_user(data: NewUser, existing_emails: set[str] | None = None) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     email = normalise_email(data.email)
-    if not EMAIL_RE.match(email):
+    if not is_valid_email(email):
         errors.setdefault("email", []).append(_("Enter a valid e-mail address."))
     elif (existing_emails is not None and email in existing_emails) or db.session.scalar(
         select(User.id).where(User.email == email)
@@ -175,28 +185,43 @@ def register(data: NewUser) -> User:
 
 # --- authentication and rate limiting -----------------------------------------------------------------
 
-def _recent_failures(column, value) -> int:
-    limit, window = current_app.config["LOGIN_RATE_LIMIT"]
-    since = clock.now() - timedelta(seconds=window)
-    return db.session.scalar(
-        select(func.count(LoginAttempt.id)).where(column == value, LoginAttempt.at >= since)
-    ) or 0
+# Checked when the e-mail is unknown, so that an unknown address takes as long as a wrong password.
+_DUMMY_HASH: dict[str, str] = {}
+
+
+def _dummy_hash() -> str:
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if method not in _DUMMY_HASH:
+        _DUMMY_HASH[method] = generate_password_hash(secrets.token_hex(16), method=method)
+    return _DUMMY_HASH[method]
+
+
+def _too_many(seconds: int) -> RateLimited:
+    return RateLimited(_("Too many failed attempts. Try again in %(minutes)d minutes.",
+                         minutes=max(1, -(-seconds // 60))), retry_after=seconds)
 
 
 def authenticate(email: str, password: str, address: str = "unknown") -> User:
-    """Return the user for valid credentials; raise ``Unauthorized`` or ``RateLimited``."""
+    """Return the user for valid credentials; raise ``Unauthorized`` or ``RateLimited``.
+
+    Failures are counted per (address, account) and per account, never per address alone, so one person
+    behind a shared address cannot lock out everyone else there. Past the per-account limit only addresses
+    with no recent failure for that account may still try: a guesser is stopped, the owner is not.
+    """
     email = normalise_email(email)
-    limit, window = current_app.config["LOGIN_RATE_LIMIT"]
-    if _recent_failures(LoginAttempt.email, email) >= limit or _recent_failures(
-        LoginAttempt.address, address
-    ) >= limit:
-        raise RateLimited(_("Too many failed attempts. Try again in %(minutes)d minutes.",
-                            minutes=max(1, window // 60)))
+    account = throttle.key(email)
+    pair = (account, address[:64])
+    if throttle.exceeded("LOGIN_RATE_LIMIT", *pair):
+        raise _too_many(throttle.retry_after("LOGIN_RATE_LIMIT", *pair))
+    if throttle.exceeded("LOGIN_ACCOUNT_RATE_LIMIT", account) and throttle.used("LOGIN_RATE_LIMIT", *pair):
+        raise _too_many(throttle.retry_after("LOGIN_ACCOUNT_RATE_LIMIT", account))
     user = db.session.scalar(select(User).where(User.email == email))
-    if user is None or not user.active or not check_password_hash(user.password_hash, password or ""):
-        db.session.add(LoginAttempt(email=email, address=address[:64], at=clock.now()))
-        db.session.commit()
+    valid = check_password_hash(user.password_hash if user else _dummy_hash(), password or "")
+    if user is None or not user.active or not valid:
+        throttle.hit("LOGIN_RATE_LIMIT", *pair)
+        throttle.hit("LOGIN_ACCOUNT_RATE_LIMIT", account)
         raise Unauthorized(_("Invalid e-mail or password."))
+    throttle.clear("LOGIN_RATE_LIMIT", *pair)
     user.last_login_at = clock.now()
     db.session.commit()
     return user
@@ -261,6 +286,9 @@ def request_password_reset(email: str, base_url: str) -> None:
     from app import jobs
     user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
     if user is None or not user.active:
+        return
+    if not throttle.hit("RESET_ACCOUNT_RATE_LIMIT", throttle.key(user.email)):
+        logger.info("password reset for user %s not sent: too many requests", user.id)
         return
     token = secrets.token_urlsafe(32)
     db.session.add(PasswordResetToken(user_id=user.id, token_hash=_token_digest(token),

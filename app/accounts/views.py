@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
@@ -12,7 +12,7 @@ from app.accounts import services
 from app.accounts.forms import LoginForm, RegisterForm, ResetForm, ResetRequestForm
 from app.core.errors import RateLimited, Unauthorized, ValidationFailed
 from app.core.forms import apply_errors
-from app.extensions import login_manager
+from app.extensions import limiter, login_manager
 
 bp = Blueprint("accounts", __name__)
 
@@ -43,7 +43,9 @@ def login():
             user = services.authenticate(form.email.data, form.password.data, request.remote_addr or "unknown")
         except (Unauthorized, RateLimited) as error:
             form.password.errors.append(error.message)
-            return render_template("accounts/login.html", form=form), error.status
+            retry = getattr(error, "retry_after", None)
+            return (render_template("accounts/login.html", form=form), error.status,
+                    {"Retry-After": str(retry)} if retry else {})
         login_user(user, remember=form.remember.data)
         return redirect(safe_next(request.args.get("next")) or url_for("main.dashboard"))
     return render_template("accounts/login.html", form=form)
@@ -76,6 +78,7 @@ def register():
 
 
 @bp.route("/reset", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RESET_RATE_LIMIT"], methods=["POST"])
 def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():

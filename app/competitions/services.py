@@ -636,8 +636,8 @@ def update_application(actor, application_id: int, data: dict, expected_version:
 def invite_member(actor, application_id: int, email: str, name: str = "", role: str = "") -> ApplicationMember:
     application = _editable(actor, application_id)
     email = (email or "").strip().lower()
-    from app.accounts.services import EMAIL_RE
-    if not EMAIL_RE.match(email):
+    from app.accounts.services import is_valid_email
+    if not is_valid_email(email):
         raise ValidationFailed(fields={"email": [_("Enter a valid e-mail address.")]})
     if email == application.leader.email or any(m.email == email for m in application.members):
         raise ValidationFailed(fields={"email": [_("This person is already in the team.")]})

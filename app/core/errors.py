@@ -75,6 +75,10 @@ class ValidationFailed(DomainError):
 class RateLimited(DomainError):
     status, code = 429, "rate_limited"
 
+    def __init__(self, message: str | None = None, retry_after: int | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
     def default_message(self):
         return _("Too many attempts. Please wait and try again.")
 
@@ -127,7 +131,13 @@ def register_error_handlers(app):
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):
         db.session.rollback()
-        return _render(error.status, error.code, error.message, error.fields)
+        response = _render(error.status, error.code, error.message, error.fields)
+        retry_after = getattr(error, "retry_after", None)
+        if retry_after:
+            if isinstance(response, tuple):
+                return response[0], response[1], {"Retry-After": str(retry_after)}
+            response.headers["Retry-After"] = str(retry_after)
+        return response
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):

@@ -2,13 +2,10 @@
 from __future__ import annotations
 
 import logging
-import smtplib
-from email.message import EmailMessage
-from pathlib import Path
 
-from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_mailman import EmailMessage
 from sqlalchemy import select
 
 from app.accounts.models import User
@@ -74,20 +71,5 @@ def deliver(kind: str, params: dict, progress=None) -> dict:
 
 
 def send_email(to: str, subject: str, body: str) -> None:
-    message = EmailMessage()
-    message["From"] = current_app.config["MAIL_FROM"]
-    message["To"] = to
-    message["Subject"] = subject
-    message.set_content(body)
-    server = current_app.config.get("MAIL_SERVER")
-    if server:
-        with smtplib.SMTP(server, current_app.config["MAIL_PORT"], timeout=20) as smtp:
-            smtp.starttls()
-            if current_app.config.get("MAIL_USERNAME"):
-                smtp.login(current_app.config["MAIL_USERNAME"], current_app.config["MAIL_PASSWORD"])
-            smtp.send_message(message)
-        return
-    outbox = Path(current_app.config["OUTBOX_PATH"])
-    outbox.mkdir(parents=True, exist_ok=True)
-    stamp = clock.now().strftime("%Y%m%dT%H%M%S%f")
-    (outbox / f"{stamp}-{to.replace('@', '_at_')}.eml").write_bytes(bytes(message))
+    """Through Flask-Mailman's configured backend: SMTP, the outbox folder, or the tests' in-memory outbox."""
+    EmailMessage(subject=subject, body=body, to=[to]).send()

@@ -33,7 +33,7 @@ def test_login_wrong_password(client, make_user):
 
 def test_login_rate_limited_per_account(app, client, make_user):
     user = make_user()
-    app.config["LOGIN_RATE_LIMIT"] = (3, 300)
+    app.config["LOGIN_RATE_LIMIT"] = "3 per 5 minutes"
     for _ in range(3):
         client.post("/account/login", data={"email": user.email, "password": "wrong-pass-1"})
     response = client.post("/account/login", data={"email": user.email, "password": "Secret-pass-123"})
