@@ -1,35 +1,16 @@
-"""The application list of a competition as CSV and XLSX for operators.
-
-Spreadsheet programs run a cell that starts with ``=``, ``+``, ``-`` or ``@`` (and some with a tab or
-carriage return) as a formula, so every such text cell is prefixed with a quote (OWASP "CSV injection").
-"""
+"""The application list of a competition as CSV and XLSX for operators (written by ``app.core.exports``,
+which guards every cell against formula injection)."""
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 
 from flask_babel import gettext as _
 
 from app.competitions.forms import APPLICATION_STATUS_LABELS, CATEGORY_LABELS
 from app.core import time as clock
+from app.core.exports import safe_cell, to_csv, to_xlsx
 from app.reference import localized, priority_name, region_name
-
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value):
-    """Numbers stay numbers; text that a spreadsheet would read as a formula gets a leading quote."""
-    if value is None:
-        return ""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return value
-    text = str(value)
-    if text.startswith(FORMULA_START):
-        return "'" + text
-    return text
 
 
 def _columns():
@@ -78,41 +59,13 @@ def rows(applications) -> tuple[list[str], list[list]]:
 
 
 def applications_csv(applications) -> str:
-    header, body = rows(applications)
-    out = io.StringIO()
-    out.write("\ufeff")  # a BOM, so Excel reads the Cyrillic as UTF-8
-    writer = csv.writer(out)
-    writer.writerow([safe_cell(h) for h in header])
-    writer.writerows(body)
-    return out.getvalue()
+    return to_csv(*rows(applications))
 
 
 def applications_xlsx(applications, competition) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
     header, body = rows(applications)
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = _("Applications")[:31]
-    sheet.append([safe_cell(h) for h in header])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in body:
-        sheet.append(row)
-    for row in sheet.iter_rows(min_row=2):
-        for cell in row:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # never a formula, whatever the text
-    sheet.freeze_panes = "A2"
     widths = (12, 48, 8, 36, 24, 22, 36, 22, 8, 8, 16, 16, 10, 18, 20, 40, 66)
-    for index, width in enumerate(widths[: len(header)], start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    workbook.properties.title = safe_cell(competition.title_in())
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return to_xlsx(header, body, _("Applications"), widths=widths, title=competition.title_in())
 
 
 def filename(competition, extension: str) -> str:

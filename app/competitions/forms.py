@@ -26,13 +26,11 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, StopValidation
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.competitions.models import (
     ARCHIVED,
@@ -49,7 +47,7 @@ from app.competitions.models import (
     REVIEW,
 )
 from app.core import time as clock
-from app.core.forms import apply_errors
+from app.core.forms import ActionForm, MultiCheckboxField, apply_errors  # noqa: F401  (re-exported)
 from app.reference import (
     data,
     instruments,
@@ -140,11 +138,6 @@ class Finite:
             ok = False
         if not ok:
             raise StopValidation(_l("Enter a number."))
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def int_or_none(value):
@@ -834,10 +827,6 @@ class AttachmentForm(FlaskForm):
         self.doc_type.choices = [
             (code, (names.get(code, code) + (" *" if code in required else ""))) for code in ordered
         ]
-
-
-class ActionForm(FlaskForm):
-    """A bare POST (sign, withdraw, remove, submit from the read view): CSRF only."""
 
 
 class AnswerForm(FlaskForm):

@@ -7,7 +7,6 @@ from functools import wraps
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     jsonify,
@@ -47,6 +46,7 @@ from app.competitions.forms import (
     instrument_label,
 )
 from app.competitions.models import APPLICATION_STATES, DRAFT, INSTRUMENTS, OPEN, PUBLISHED
+from app.core import exports as spreadsheets
 from app.core import time as clock
 from app.core.db import db
 from app.core.errors import Conflict, DomainError, PermissionDenied, TooLarge, ValidationFailed, error_payload
@@ -387,26 +387,16 @@ def _actors(trail) -> dict:
 @login_required
 def export_csv(competition_id):
     competition, items = services.competition_applications_for(current_user, competition_id)
-    return Response(
-        exports.applications_csv(items),
-        mimetype="text/csv",
-        headers=_download_headers(exports.filename(competition, "csv")),
-    )
+    return spreadsheets.download(exports.applications_csv(items), spreadsheets.CSV_MIMETYPE,
+                                 exports.filename(competition, "csv"))
 
 
 @bp.get("/competitions/<int:competition_id>/export.xlsx")
 @login_required
 def export_xlsx(competition_id):
     competition, items = services.competition_applications_for(current_user, competition_id)
-    return Response(
-        exports.applications_xlsx(items, competition),
-        mimetype=exports.XLSX_MIMETYPE,
-        headers=_download_headers(exports.filename(competition, "xlsx")),
-    )
-
-
-def _download_headers(filename: str) -> dict:
-    return {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"}
+    return spreadsheets.download(exports.applications_xlsx(items, competition), spreadsheets.XLSX_MIMETYPE,
+                                 exports.filename(competition, "xlsx"))
 
 
 @bp.get("/competitions/<int:competition_id>/results")

@@ -17,25 +17,18 @@ from wtforms import (
     EmailField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.competitions.models import INSTRUMENTS
-from app.core.forms import apply_errors
+from app.core.forms import ActionForm, MultiCheckboxField, apply_errors  # noqa: F401  (re-exported)
 from app.reference import data, instruments, localized, priorities_by_id, region_choices, territories_by_code
 
 TRL_CHOICES = [(str(level), str(level)) for level in range(1, 10)]
 MAX_AMOUNT = Decimal(10) ** 15  # the money columns hold NUMERIC(18, 2)
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def parse_amount(text) -> Decimal | None:
@@ -144,10 +137,6 @@ class FeedFilterForm(FlaskForm):
     @property
     def active(self) -> bool:
         return bool(self.filters())
-
-
-class ActionForm(FlaskForm):
-    """A bare POST ("interested", accept the NDA): CSRF only."""
 
 
 class DismissForm(FlaskForm):

@@ -22,15 +22,13 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.core.forms import apply_errors
+from app.core.forms import ActionForm, MultiCheckboxField, apply_errors  # noqa: F401  (re-exported)
 from app.reference import localized, priorities_by_id, priority_name
 
 TEXT = 10000
@@ -89,15 +87,6 @@ def _int_or_none(value):
         return int(value) if value not in (None, "") else None
     except (TypeError, ValueError):
         return None
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
-class ActionForm(FlaskForm):
-    """A bare POST (send invitations, reminders, run the assignment, remove): CSRF only."""
 
 
 class CriteriaForm(FlaskForm):

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import functools
 
-import csv
-import io
-
 from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.competitions import services as competitions
+from app.core import exports
 from app.core import time as clock
 from app.core.db import db
 from app.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed, error_payload
@@ -57,9 +55,6 @@ from app.scoring.forms import (
 from app.scoring.models import ACCEPTED, INVITED, SUBMITTED, Review
 
 bp = Blueprint("scoring", __name__)
-
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 _LABELS = {"assignment": ASSIGNMENT_STATUS_LABELS, "source": SOURCE_LABELS,
            "conflict_source": CONFLICT_SOURCE_LABELS, "conflict_code": CONFLICT_CODE_LABELS,
@@ -119,17 +114,6 @@ def score_filter(value, digits: int = 2) -> str:
 def _format_score(value: float, digits: int, locale: str) -> str:
     """Scores repeat a lot (0–5 in half points): format each value once per locale."""
     return format_decimal(value, format="0." + "#" * digits, locale=locale)
-
-
-def safe_cell(value):
-    """Numbers stay numbers; text a spreadsheet would run as a formula gets a leading quote (OWASP "CSV
-    injection")."""
-    if value is None:
-        return ""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return value
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def _json_error(error: DomainError):
@@ -570,13 +554,11 @@ def _ranking_table(competition, result) -> tuple[list, list[list]]:
                      "; ".join(f"{names.get(k, k)} ({format_score(v)})"
                                for k, v in item["disagreement"].items()),
                      item["requested"], scoring_label("proposed", item["proposed"])])
-    return [safe_cell(h) for h in header], [[safe_cell(v) for v in row] for row in body]
+    return header, body
 
 
 def _download(body, mimetype: str, competition, extension: str) -> Response:
-    name = f"competition-{competition.id}-ranking.{extension}"
-    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"',
-                                                      "Cache-Control": "no-store"})
+    return exports.download(body, mimetype, f"competition-{competition.id}-ranking.{extension}")
 
 
 @bp.get("/competitions/<int:competition_id>/ranking.csv")
@@ -585,39 +567,16 @@ def ranking_csv(competition_id):
     result = services.ranking(current_user, competition_id)
     competition = competitions.get_competition_for(current_user, competition_id)
     header, body = _ranking_table(competition, result)
-    out = io.StringIO()
-    out.write("\ufeff")  # a BOM, so spreadsheet programs read the Cyrillic as UTF-8
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(body)
-    return _download(out.getvalue(), "text/csv", competition, "csv")
+    return _download(exports.to_csv(header, body), exports.CSV_MIMETYPE, competition, "csv")
 
 
 @bp.get("/competitions/<int:competition_id>/ranking.xlsx")
 @login_required
 def ranking_xlsx(competition_id):
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     result = services.ranking(current_user, competition_id)
     competition = competitions.get_competition_for(current_user, competition_id)
     header, body = _ranking_table(competition, result)
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = _("Ranking")[:31]
-    sheet.append(header)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in body:
-        sheet.append(row)
-    for row in sheet.iter_rows():
-        for cell in row:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # never a formula, whatever the text
-    sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    workbook.save(out)
-    return _download(out.getvalue(), XLSX_MIMETYPE, competition, "xlsx")
+    return _download(exports.to_xlsx(header, body, _("Ranking")), exports.XLSX_MIMETYPE, competition, "xlsx")
 
 
 @bp.route("/reviews/<int:review_id>/amend", methods=["GET", "POST"])
