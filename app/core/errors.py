@@ -121,8 +121,7 @@ def _render(status: int, code: str, message: str, fields: dict | None = None):
         response = jsonify(error_payload(code, message, fields))
         response.status_code = status
         return response
-    template = f"errors/{status}.html" if status in (403, 404, 500) else "errors/generic.html"
-    return render_template(template, status=status, message=message, fields=fields or {}), status
+    return render_template("errors/error.html", status=status, message=message, fields=fields or {}), status
 
 
 def register_error_handlers(app):
