@@ -8,4 +8,5 @@ from app.competitions.models import (Application, ApplicationMember, Attachment,
 from app.notifications.models import Notification  # noqa: F401
 from app.scoring.models import (Appeal, ConflictRecord, ConsensusReport, CouncilSession, Decision,  # noqa: F401
                                 ExpertAssignment, ExpertProfile, Review, Vote)
-from app.matching.models import Commitment, Embedding, Introduction, InvestorProfile, MatchFeedback  # noqa: F401
+from app.matching.models import Commitment, Introduction, InvestorProfile, MatchFeedback  # noqa: F401
+from app.text.vectors import TextVector  # noqa: F401

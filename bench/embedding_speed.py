@@ -81,7 +81,7 @@ def _proc_status_mb(field: str) -> float:
 
 def run_child(name: str, n_texts: int, batch_size: int, words: int) -> dict[str, object]:
     sys.path.insert(0, str(PROJECT_ROOT))
-    from app.matching.encoders import get_encoder
+    from app.text.encoders import get_encoder
 
     texts = make_texts(n_texts, words)
     started = time.perf_counter()

@@ -37,7 +37,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from app.matching.encoders import get_encoder  # noqa: E402
+from app.text.encoders import get_encoder  # noqa: E402
 from app.matching.ranking import DEFAULT_WEIGHTS, PROMPT, BlendWeights, Matcher, as_project  # noqa: E402
 
 DATA = ROOT / "bench" / "data" / "matching_eval"
@@ -234,7 +234,7 @@ def tune(ev: Evaluator, base: BlendWeights):
                 m, z = comps[(mode, std, top)]
                 m2 = m.with_weights(w)
                 if p_lang is None:
-                    from app.matching.ranking import language_profile
+                    from app.text.language import language_profile
 
                     p_lang = np.array([language_profile(p.text) for p in ev.projects])
                 gate_t, gate_p = m2._lex_gate(p_lang, np.arange(len(m2.investors)))

@@ -82,7 +82,7 @@ def available_encoders() -> list[str]:
     except Exception:
         pass
     try:
-        from app.matching.encoders import default_model_path
+        from app.text.encoders import default_model_path
 
         if Path(default_model_path()).is_dir() and any(Path(default_model_path()).iterdir()):
             names.append("e5")

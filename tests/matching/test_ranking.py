@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from app.matching import ranking as rk
-from app.matching.encoders import get_encoder
+from app.matching import reasons as rs
+from app.text.encoders import get_encoder
 
 NUCLEAR = {
     "id": "inv-nuclear",
@@ -98,7 +99,7 @@ def test_output_shape_top_k_and_order(encoder):
         for match in result["matches"]:
             assert set(match) == {"investor_id", "score", "reasons"}
             assert isinstance(match["score"], float) and 0.0 < match["score"] < 1.0
-            assert match["reasons"] and all(isinstance(r, str) and r for r in match["reasons"])
+            assert match["reasons"] and all(r["code"] in rk.REASON_CODES for r in match["reasons"])
 
 
 def test_top_k_larger_than_investors_returns_all(encoder):
@@ -298,7 +299,7 @@ def test_reason_text_in_every_language(lang):
         {"code": "feedback_similar", "params": {}},
     ]
     assert {r["code"] for r in reasons} == set(rk.REASON_CODES)
-    texts = rk.reasons_text(reasons, lang)
+    texts = rs.reasons_text(reasons, lang)
     for text in texts:
         assert text and "{" not in text and "}" not in text
     assert "5" in texts[0] and "4" in texts[0] and "7" in texts[0]
@@ -312,15 +313,14 @@ def test_reason_text_in_every_language(lang):
 
 def test_reason_text_falls_back_to_english_and_to_the_code():
     reason = {"code": "shared_terms", "params": {"terms": ["wheat"]}}
-    assert rk.reason_text(reason, "de") == rk.reason_text(reason, "en")
-    assert rk.reason_text({"code": "something_new", "params": {}}, "ru") == "something_new"
+    assert rs.reason_text(reason, "de") == rs.reason_text(reason, "en")
+    assert rs.reason_text({"code": "something_new", "params": {}}, "ru") == "something_new"
 
 
 def test_rank_investors_renders_reasons_in_the_requested_language(encoder):
     investor = with_fields(AGRO, trl_min=4, trl_max=9)
-    results = rk.rank_investors(
-        [with_fields(P_WHEAT, trl=6)], [investor], top_k=1, encoder=encoder, lang="ru"
-    )
+    results = rs.render_matches(rk.rank_investors([with_fields(P_WHEAT, trl=6)], [investor], top_k=1, encoder=encoder),
+                                "ru")
     reasons = results[0]["matches"][0]["reasons"]
     assert any(re.search(r"УГТ.*6.*4–9", r) for r in reasons)
 
@@ -468,62 +468,15 @@ def test_feedback_for_an_unknown_investor(encoder):
 def test_rank_projects_function_with_feedback(encoder):
     results = rk.rank_projects(AGRO, PROJECTS, top_k=3, encoder=encoder, feedback={"p-wheat": -1})
     assert [r["project_id"] for r in results if r["project_id"] == "p-wheat"] == []
-    assert all(isinstance(s, str) for r in results for s in r["reasons"])
+    assert all(isinstance(s, str) for r in rs.render_matches(results, "ru") for s in r["reasons"])
 
 
 # ----------------------------------------------------------------------------------------- helpers
-def test_transliteration_brings_loan_words_together():
-    assert rk.transliterate("Реактор") == rk.transliterate("reactor")
-    assert rk.transliterate("изотоп")[:4] == rk.transliterate("isotope")[:4]
-    assert rk.transliterate("қазақ") == "kasak"
-
-
-LEXICAL_TEXTS = [
-    "Производство изотопа молибден-99 для технециевых генераторов.",
-    "Жоба қалқанша безі обырын радиойодпен емдеуге арналған.",
-    "Actinium-225 production for targeted alpha therapy (Ac-225), 2024.",
-    "",
-    "a",
-    "ab  c\t d\n e",
-    "☢ 𝔘nicode ‘quotes’ — dashes",
-    "zzzz qqqq",
-]
-
-
-@pytest.mark.parametrize("translit", [True, False])
-def test_lexical_transform_matches_scikit_learn(translit):
-    model = rk.LexicalModel(translit=translit).fit(LEXICAL_TEXTS[:3] + [P_WHEAT["abstract"]])
-    ours = model.transform(LEXICAL_TEXTS + [P_CREDIT["abstract"]])
-    reference = model._vectorizer.transform(LEXICAL_TEXTS + [P_CREDIT["abstract"]])
-    assert ours.shape == reference.shape
-    assert abs(ours - reference).max() < 1e-6
-    assert model.transform([]).shape == (0, model.dim)
-    assert model.transform([""]).nnz == 0
-
-
-def test_char_wb_ngrams_match_scikit_learn():
-    from sklearn.feature_extraction.text import CountVectorizer
-
-    reference = CountVectorizer(analyzer="char_wb", ngram_range=(3, 5), lowercase=False).build_analyzer()
-    for text in LEXICAL_TEXTS:
-        assert rk.char_wb_ngrams(text) == reference(text)
-        assert sorted(rk._gram_hashes_batch([text], 3, 5)[1].tolist()) == sorted(
-            rk._hash_gram(g) for g in reference(text)
-        )
-
-
 def test_lexical_cache_is_bounded(encoder):
     matcher = rk.Matcher(INVESTORS, encoder, shortlist=1, lexical_cache=2)
     projects = many_projects(6)
     matcher.rank_projects("inv-agro", projects, 3)
     assert len(matcher._lex_cache) <= 2
-
-
-def test_language_profile():
-    assert np.argmax(rk.language_profile("Nuclear medicine")) == 0
-    assert np.argmax(rk.language_profile("Ядерная медицина и изотопы")) == 1
-    assert np.argmax(rk.language_profile("Ядролық медицина және изотоптар өндірісі")) == 2
-    assert np.allclose(rk.language_profile("123"), 1 / 3)
 
 
 def test_top_helper_orders_and_skips_excluded():

@@ -6,7 +6,7 @@ import pytest
 from app.competitions import services as comp
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.matching import services
-from app.matching.models import Embedding
+from app.text.vectors import TextVector
 from tests.api.test_core import assert_error
 from tests.competitions.helpers import open_competition
 
@@ -135,18 +135,16 @@ def test_matching_endpoints(world, api):
 
 def test_vectors_cached_and_recomputed_only_on_change(world, db):
     services.embed_all()
-    count = db.session.query(Embedding).count()
-    first = {(e.owner_type, e.owner_id, e.item): e.content_hash for e in db.session.query(Embedding)}
+    first = {v.text_sha256 for v in db.session.query(TextVector)}
+    assert first and all(v.model_name and v.model_version and v.dim for v in db.session.query(TextVector))
     services.embed_all()
-    assert db.session.query(Embedding).count() == count
+    assert {v.text_sha256 for v in db.session.query(TextVector)} == first
     _leader, application = world["apps"][0]
     application.title = "Lu-177 and Ac-225 radiopharmaceuticals"
     db.session.commit()
     services.embed_all()
-    after = {(e.owner_type, e.owner_id, e.item): e.content_hash for e in db.session.query(Embedding)}
-    changed = {k for k in after if after[k] != first.get(k)}
-    assert changed == {("application", application.id, 0)}
-    assert all(e.model_name and e.model_version for e in db.session.query(Embedding))
+    after = {v.text_sha256 for v in db.session.query(TextVector)}
+    assert len(after - first) == 1  # only the changed project's text was embedded again
 
 
 def test_declined_introduction_cannot_be_repeated(world):
@@ -164,7 +162,7 @@ def test_bulk_embed_command(world, runner, db):
     assert result.exit_code == 0, result.output
     assert "100.0%" in result.output and "projects=3" in result.output
     result = runner.invoke(args=["matching", "embed", "--force"])
-    assert result.exit_code == 0 and db.session.query(Embedding).count() > 0
+    assert result.exit_code == 0 and db.session.query(TextVector).count() > 0
 
 
 def test_reembed_job_from_the_web(world, make_user, client, auth):

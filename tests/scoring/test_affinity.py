@@ -13,9 +13,9 @@ from app.scoring.affinity import (
     pool,
     shared_terms,
     standardise,
-    text_language,
-    word_analyzer,
 )
+from app.text.language import detect_language as text_language
+from app.text.lexical import word_analyzer
 
 EXPERTS = [
     {
