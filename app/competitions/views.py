@@ -20,7 +20,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.competitions import charts, exports, services
+from app.competitions import exports, services
 from app.competitions import rules as R
 from app.competitions.forms import (
     APPLICATION_STATUS_LABELS,
@@ -46,6 +46,7 @@ from app.competitions.forms import (
     instrument_label,
 )
 from app.competitions.models import APPLICATION_STATES, DRAFT, INSTRUMENTS, OPEN, PUBLISHED
+from app.core import charts
 from app.core import exports as spreadsheets
 from app.core import time as clock
 from app.core.db import db

@@ -1,48 +1,16 @@
 """Server-side SVG charts of the matching pages: the Concept's indicators against their yearly targets, the
 investor's pipeline funnel and the score bar of a match.
 
-Pure: data and already-translated labels in, markup out. Every label goes through ``markupsafe.escape``;
-colours come from CSS classes (the CSP forbids inline styles) with SVG presentation attributes as a
-fallback. Each chart has a ``<title>`` and an ``aria-label``; the pages also give the numbers as a table."""
+Pure: data and already-translated labels in, markup out, by the conventions of ``app.core.charts`` (escaped
+labels, CSS classes with presentation attributes as a fallback, a ``<title>`` and an ``aria-label``); the
+pages also give the numbers as a table."""
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping, Sequence
 
 from markupsafe import Markup, escape
 
-BRAND, ACCENT, TARGET, MUTED, SOFT = "#0b5394", "#0f7b6c", "#a15c00", "#9aa5b1", "#c9d3df"
-
-
-def _plain(value: float) -> str:
-    value = float(value)
-    if value.is_integer():
-        return f"{int(value):,}".replace(",", "\u202f")
-    if abs(value) >= 10:
-        return f"{value:,.1f}".replace(",", "\u202f")
-    return f"{value:.2f}".rstrip("0").rstrip(".")
-
-
-def nice_ceiling(value: float) -> tuple[float, float]:
-    """A round upper bound for an axis and its tick step (1, 2, 2.5 or 5 times a power of ten)."""
-    value = float(value)
-    if value <= 0:
-        return 1.0, 0.25
-    raw = value / 4
-    power = 10 ** math.floor(math.log10(raw))
-    for factor in (1, 2, 2.5, 5, 10):
-        step = factor * power
-        if step >= raw:
-            break
-    top = step * math.ceil(value / step - 1e-9)
-    return top, step
-
-
-def _svg_open(width: int, height: int, title: str, css: str) -> list[str]:
-    opening = (f'<svg class="chart-svg {css}" xmlns="http://www.w3.org/2000/svg" '
-               f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
-               f'aria-label="{escape(title)}">')
-    return [opening, f"<title>{escape(title)}</title>"]
+from app.core.charts import ACCENT, BRAND, MUTED, SOFT, TARGET, nice_ceiling, number, svg_close, svg_open
 
 
 def target_chart(years: Sequence[int], actual: Mapping[int, float], targets: Mapping[int, float], *,
@@ -58,7 +26,7 @@ def target_chart(years: Sequence[int], actual: Mapping[int, float], targets: Map
     years = [int(y) for y in years]
     if not years:
         return Markup("")
-    fmt = fmt or _plain
+    fmt = fmt or number
     left, right, top, bottom = 56, 16, 14, 36
     plot_w, plot_h = width - left - right, height - top - bottom
     target_points = [(y, float(targets[y])) for y in years if y in targets]
@@ -79,7 +47,7 @@ def target_chart(years: Sequence[int], actual: Mapping[int, float], targets: Map
     def y(value: float) -> float:
         return top + plot_h - plot_h * value / axis_top
 
-    parts = _svg_open(width, height, title, "chart-target")
+    parts = svg_open(width, height, title, "chart-svg chart-target")
     # Grid and y ticks.
     ticks = round(axis_top / step)
     for i in range(ticks + 1):
@@ -124,8 +92,7 @@ def target_chart(years: Sequence[int], actual: Mapping[int, float], targets: Map
     base = top + plot_h
     parts.append(f'<line class="axis" x1="{left}" y1="{base}" x2="{left + plot_w}" y2="{base}" '
                  f'stroke="{MUTED}"></line>')
-    parts.append("</svg>")
-    return Markup("".join(parts))
+    return svg_close(parts)
 
 
 def funnel(stages: Sequence[tuple[str, float]], *, title: str, width: int = 520, row: int = 40, gap: int = 8,
@@ -134,11 +101,11 @@ def funnel(stages: Sequence[tuple[str, float]], *, title: str, width: int = 520,
     stages = [(str(label), float(value or 0)) for label, value in stages]
     if not stages:
         return Markup("")
-    fmt = fmt or _plain
+    fmt = fmt or number
     peak = max(v for _, v in stages) or 1
     height = len(stages) * (row + gap) - gap
     minimum = 96  # a stage with few items keeps a visible bar; its label may overflow it (dark on light)
-    parts = _svg_open(width, height, title, "chart-funnel")
+    parts = svg_open(width, height, title, "chart-svg chart-funnel")
     for i, (label, value) in enumerate(stages):
         w = minimum + (width - minimum) * value / peak
         bx = (width - w) / 2
@@ -151,19 +118,16 @@ def funnel(stages: Sequence[tuple[str, float]], *, title: str, width: int = 520,
                      f'<text class="funnel-text" x="{width / 2:.1f}" y="{by + row * 0.64:.1f}" '
                      f'text-anchor="middle" '
                      f'fill="#1b2430">{escape(label)}: {escape(fmt(value))}</text></g>')
-    parts.append("</svg>")
-    return Markup("".join(parts))
+    return svg_close(parts)
 
 
 def score_bar(score: float, label: str, *, width: int = 120, height: int = 10) -> Markup:
     """A small horizontal bar for a match score in [0, 1]; ``label`` is its accessible text."""
     score = min(max(float(score or 0), 0.0), 1.0)
     filled = round(width * score, 1)
-    return Markup(
-        f'<svg class="score-bar" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" role="img" aria-label="{escape(label)}">'
-        f'<title>{escape(label)}</title>'
-        f'<rect class="score-track" x="0" y="0" width="{width}" height="{height}" rx="{height / 2}" '
-        f'fill="{SOFT}"></rect>'
-        f'<rect class="score-fill" x="0" y="0" width="{filled}" height="{height}" rx="{height / 2}" '
-        f'fill="{ACCENT}"></rect></svg>')
+    parts = svg_open(width, height, label, "score-bar")
+    parts.append(f'<rect class="score-track" x="0" y="0" width="{width}" height="{height}" rx="{height / 2}" '
+                 f'fill="{SOFT}"></rect>'
+                 f'<rect class="score-fill" x="0" y="0" width="{filled}" height="{height}" rx="{height / 2}" '
+                 f'fill="{ACCENT}"></rect>')
+    return svg_close(parts)

@@ -1,7 +1,7 @@
 """Server-side SVG charts of a review round: the budget bar, per-criterion score distributions and each
-expert's raw vs calibrated totals. Pure: data in, markup out. Labels are escaped with markupsafe; colours are
-presentation attributes plus CSS classes (the CSP allows no inline styles). The calibration is the same pure
-arithmetic the ranking uses (``app.scoring.aggregate``)."""
+expert's raw vs calibrated totals. Pure: data in, markup out; the opening, palette and escaping conventions
+are ``app.core.charts``'. The calibration is the same pure arithmetic the ranking uses
+(``app.scoring.aggregate``)."""
 from __future__ import annotations
 
 import statistics
@@ -9,23 +9,13 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
+from app.core.charts import ACCENT, BRAND, MUTED, SOFT, short, svg_close, svg_open
 from app.scoring import aggregate as agg
-
-BRAND, ACCENT, SOFT, MUTED = "#0b5394", "#0f7b6c", "#c9d3df", "#9aa5b1"
 
 
 def _num(value: float) -> str:
+    """A score as computed (``3.25``, ``17.33``), grouped only when huge."""
     return f"{value:g}" if abs(value) < 1e6 else f"{value:,.0f}".replace(",", "\u202f")
-
-
-def _short(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def _open(width: int, height: int, title: str) -> list[str]:
-    return [(f'<svg class="chart-svg" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-             f'width="{width}" height="{height}" role="img" aria-label="{escape(title)}">'),
-            f"<title>{escape(title)}</title>"]
 
 
 def budget_bar(budget: float, used: float, title: str, *, width: int = 640, height: int = 28) -> Markup:
@@ -35,7 +25,7 @@ def budget_bar(budget: float, used: float, title: str, *, width: int = 640, heig
         return Markup("")
     share = min(used / budget, 1.0)
     w = round(width * share, 1)
-    parts = _open(width, height, title)
+    parts = svg_open(width, height, title)
     parts.append(f'<rect class="sc-bar-rest" x="0" y="0" width="{width}" height="{height}" rx="6" '
                  f'fill="{SOFT}"></rect>')
     if w > 0:
@@ -43,8 +33,7 @@ def budget_bar(budget: float, used: float, title: str, *, width: int = 640, heig
                      f'fill="{BRAND}"><title>{escape(title)}</title></rect>')
     parts.append(f'<text class="sc-bar-text" x="{width / 2}" y="{height * 0.68:.1f}" text-anchor="middle">'
                  f"{round(share * 100, 1):g} %</text>")
-    parts.append("</svg>")
-    return Markup("".join(parts))
+    return svg_close(parts)
 
 
 def distribution(values: Sequence[float], scale: Sequence[str], title: str, *, width: int = 300,
@@ -61,7 +50,7 @@ def distribution(values: Sequence[float], scale: Sequence[str], title: str, *, w
     plot_h = height - bottom - top
     step = (width - 2 * left) / len(scale)
     peak = max(counts.values()) or 1
-    parts = _open(width, height, title)
+    parts = svg_open(width, height, title)
     parts.append(f'<line class="axis" x1="{left}" y1="{top + plot_h}" x2="{width - left}" '
                  f'y2="{top + plot_h}" stroke="{MUTED}"></line>')
     for i, value in enumerate(scale):
@@ -78,8 +67,7 @@ def distribution(values: Sequence[float], scale: Sequence[str], title: str, *, w
             parts.append(f'<text class="chart-tick" x="{x + step / 2:.1f}" y="{height - 6}" '
                          f'text-anchor="middle">{escape(value)}</text>')
         parts.append("</g>")
-    parts.append("</svg>")
-    return Markup("".join(parts))
+    return svg_close(parts)
 
 
 def criterion_distributions(criteria: Sequence[dict], reviews: Sequence[dict], names: dict[str, str],
@@ -127,7 +115,7 @@ def paired_bars(rows: Sequence[dict], title: str, labels: tuple[str, str], *, wi
     peak = max(max(r["raw"], r["calibrated"]) for r in rows) or 1
     row_h = 2 * bar + 2 + gap
     height = top + len(rows) * row_h
-    parts = _open(width, height, title)
+    parts = svg_open(width, height, title)
     for k, (cls, colour) in enumerate((("sc-bar-raw", BRAND), ("sc-bar-cal", ACCENT))):
         x = label_width + k * 150
         parts.append(f'<rect class="{cls}" x="{x}" y="4" width="12" height="12" fill="{colour}"></rect>'
@@ -137,7 +125,7 @@ def paired_bars(rows: Sequence[dict], title: str, labels: tuple[str, str], *, wi
         parts.append(f'<g><title>{escape(row["name"])}: {escape(labels[0])} {_num(row["raw"])}, '
                      f'{escape(labels[1])} {_num(row["calibrated"])}</title>'
                      f'<text class="chart-label" x="{label_width - 8}" y="{y + bar + 4}" text-anchor="end">'
-                     f'{escape(_short(row["name"], 28))}</text>')
+                     f'{escape(short(row["name"], 28))}</text>')
         series = (("raw", "sc-bar-raw", BRAND), ("calibrated", "sc-bar-cal", ACCENT))
         for j, (key, cls, colour) in enumerate(series):
             w = max(round(plot * max(row[key], 0) / peak, 1), 0)
@@ -147,5 +135,4 @@ def paired_bars(rows: Sequence[dict], title: str, labels: tuple[str, str], *, wi
                          f'<text class="chart-value" x="{label_width + w + 5}" y="{yy + bar - 1}">'
                          f'{_num(row[key])}</text>')
         parts.append("</g>")
-    parts.append("</svg>")
-    return Markup("".join(parts))
+    return svg_close(parts)
