@@ -85,9 +85,11 @@ def _load_config(app: Flask, config) -> None:
 
 
 def _configure_mail(app: Flask) -> None:
-    """SMTP when a server is configured; otherwise the file backend keeps every e-mail in the outbox folder."""
+    """SMTP when a server is configured; otherwise the file backend keeps every e-mail in the outbox folder
+    (tests keep them in memory: ``app.extensions["mailman"].outbox``)."""
     if not app.config.get("MAIL_BACKEND"):
-        app.config["MAIL_BACKEND"] = "smtp" if app.config.get("MAIL_SERVER") else "file"
+        fallback = "locmem" if app.testing else "file"
+        app.config["MAIL_BACKEND"] = "smtp" if app.config.get("MAIL_SERVER") else fallback
     if not app.config.get("MAIL_FILE_PATH"):
         app.config["MAIL_FILE_PATH"] = str(app.config["OUTBOX_PATH"])
 

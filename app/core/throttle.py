@@ -29,6 +29,10 @@ def _item(config_key: str) -> RateLimitItem:
     return parse(current_app.config[config_key])
 
 
+def _unavailable(config_key: str, exc: Exception) -> None:
+    logger.warning("rate-limit storage unavailable for %s, not counted: %s", config_key, exc)
+
+
 def _enabled() -> bool:
     return bool(limiter.enabled and current_app.config.get("RATELIMIT_ENABLED", True))
 
@@ -39,8 +43,8 @@ def hit(config_key: str, *identifiers: str) -> bool:
         return True
     try:
         return limiter.limiter.hit(_item(config_key), config_key, *identifiers)
-    except Exception:  # noqa: BLE001  (storage down: let the request through)
-        logger.exception("rate-limit storage unavailable for %s", config_key)
+    except Exception as exc:  # noqa: BLE001  (storage down: let the request through)
+        _unavailable(config_key, exc)
         return True
 
 
@@ -50,8 +54,8 @@ def exceeded(config_key: str, *identifiers: str) -> bool:
         return False
     try:
         return not limiter.limiter.test(_item(config_key), config_key, *identifiers)
-    except Exception:  # noqa: BLE001
-        logger.exception("rate-limit storage unavailable for %s", config_key)
+    except Exception as exc:  # noqa: BLE001
+        _unavailable(config_key, exc)
         return False
 
 
@@ -62,8 +66,8 @@ def used(config_key: str, *identifiers: str) -> int:
     try:
         item = _item(config_key)
         return item.amount - limiter.limiter.get_window_stats(item, config_key, *identifiers).remaining
-    except Exception:  # noqa: BLE001
-        logger.exception("rate-limit storage unavailable for %s", config_key)
+    except Exception as exc:  # noqa: BLE001
+        _unavailable(config_key, exc)
         return 0
 
 
@@ -81,5 +85,5 @@ def clear(config_key: str, *identifiers: str) -> None:
         return
     try:
         limiter.limiter.clear(_item(config_key), config_key, *identifiers)
-    except Exception:  # noqa: BLE001
-        logger.exception("rate-limit storage unavailable for %s", config_key)
+    except Exception as exc:  # noqa: BLE001
+        _unavailable(config_key, exc)

@@ -22,6 +22,7 @@ def test_embedded_default_files_mail_in_the_outbox_folder(tmp_path):
     class FileMail(TestingConfig):
         def __init__(self):
             super().__init__()
+            self.TESTING = False  # as in development
             self.MAIL_BACKEND = None
             self.MAIL_SERVER = None
             self.OUTBOX_PATH = tmp_path / "outbox"
