@@ -199,7 +199,7 @@ def test_build_refuses_unexpected_sources(monkeypatch, tmp_path):
     assert not out.parent.exists() or not list(out.parent.iterdir())
 
 
-def test_write_safetensors_streams_chunks(tmp_path):
+def test_write_safetensors_from_chunks(tmp_path):
     from safetensors.numpy import load_file
 
     a = np.arange(12, dtype=np.float32).reshape(4, 3)
