@@ -5,12 +5,13 @@ import os
 
 from flask import Flask
 
+from app.core.uow import BoundaryFlask
 from app.config import DEFAULT_SECRET_KEY, PROJECT_ROOT, config_from_env
 
 
 def create_app(config=None) -> Flask:
     """Build the app. ``config`` is a config class, an instance, an import string or a mapping."""
-    app = Flask(
+    app = BoundaryFlask(
         __name__,
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
@@ -29,6 +30,8 @@ def create_app(config=None) -> Flask:
     from app.core.i18n import select_locale, select_timezone
 
     db.init_app(app)
+    from app.core.db import init_engine_events
+    init_engine_events(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True,
                      compare_type=True)
     csrf.init_app(app)

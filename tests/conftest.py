@@ -16,9 +16,18 @@ PASSWORD = "Secret-pass-123"
 _counter = itertools.count(1)
 
 
+def _commit_test_setup(sender, **_extra):
+    """A test is its own unit of work around the requests it makes: what it set up through services
+    (which only flush) is committed before each request, as if an earlier request had done it."""
+    from app.core import uow
+    uow.commit()
+
+
 @pytest.fixture
 def app():
+    from flask import request_started
     app = create_app(TestingConfig)
+    request_started.connect(_commit_test_setup, app)
     with app.app_context():
         _db.create_all()
         yield app

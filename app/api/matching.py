@@ -5,7 +5,8 @@ from flask import g, jsonify, request
 
 from app.api import bp, json_body, listing
 from app.api.openapi import doc
-from app.core.errors import BadRequest, ValidationFailed
+from app.core.errors import BadRequest, NotFound, ValidationFailed
+from app.core.routing import MAX_ID
 from app.matching import services
 
 TOP = [{"name": "top", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}}]
@@ -56,6 +57,8 @@ def investor_feedback():
     application_id = data.get("application_id")
     if isinstance(application_id, bool) or not isinstance(application_id, int):
         raise ValidationFailed(fields={"application_id": ["integer"]})
+    if not 0 < application_id <= MAX_ID:
+        raise NotFound()  # no such row can exist (and SQLite cannot even be asked)
     fb = services.give_feedback(g.api_user, application_id, str(data.get("verdict") or ""),
                                 str(data.get("reason") or ""))
     return jsonify({"application_id": fb.application_id, "verdict": fb.verdict})

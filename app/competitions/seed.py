@@ -139,7 +139,7 @@ def _competitions() -> dict[str, Competition]:
         db.session.add(competition)
         db.session.flush()
         result[spec["key"]] = competition
-    db.session.commit()
+    db.session.flush()
     return result
 
 
@@ -189,7 +189,7 @@ def seed_competitions(echo) -> int:
             continue
         _create_application(item, index, competition, state, upload)
         created += 1
-    db.session.commit()
+    db.session.flush()
     return created
 
 

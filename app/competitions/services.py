@@ -26,7 +26,7 @@ from app.competitions.models import (A_ADMITTED, A_DRAFT, A_REJECTED, A_SUBMITTE
                                      CLOSED, DRAFT, INSTRUMENTS, LANGS, OPEN, PUBLISHED, RESULTS,
                                      Application, ApplicationMember, Attachment, BlockedPerson, Competition)
 from app.competitions.permissions import manages
-from app.core import audit
+from app.core import audit, uow
 from app.core import time as clock
 from app.core.db import db
 from app.core.errors import Conflict, NotFound, TooLarge, ValidationFailed
@@ -283,7 +283,7 @@ def create_competition(actor, data: dict) -> Competition:
     db.session.flush()
     audit.record(actor, "competition.create", competition, scope_id=competition.id,
                  after={"instrument": instrument, "region": region, "title": competition.title})
-    db.session.commit()
+    db.session.flush()
     logger.info("competition %s created by %s", competition.id, actor.id)
     return competition
 
@@ -303,11 +303,10 @@ def update_competition(actor, competition_id: int, data: dict) -> Competition:
     errors: dict = {}
     _apply_competition_fields(competition, data, errors, creating=False)
     if errors:
-        db.session.rollback()
         raise ValidationFailed(fields=errors)
     audit.record(actor, "competition.update", competition, scope_id=competition.id, before=before,
                  after=_competition_state(competition))
-    db.session.commit()
+    db.session.flush()
     return competition
 
 
@@ -344,8 +343,7 @@ def transition(actor, competition_id: int, to: str, reason: str | None = None) -
     audit.record(actor, "competition.transition", competition, scope_id=competition.id,
                  before={"status": before}, after={"status": to}, reason=reason)
     competition_transitioned.send(competition, before=before, to=to, actor=actor)
-    db.session.commit()
-    jobs.dispatch()
+    db.session.flush()
     logger.info("competition %s: %s -> %s by %s", competition.id, before, to, actor.id)
     return competition
 
@@ -566,12 +564,11 @@ def create_application(actor, competition_id: int, data: dict) -> Application:
     errors: dict = {}
     _clean_application(application, data, errors)
     if errors:
-        db.session.rollback()
         raise ValidationFailed(fields=errors)
     db.session.add(application)
     db.session.flush()
     audit.record(actor, "application.create", application, scope_id=competition.id)
-    db.session.commit()
+    db.session.flush()
     return application
 
 
@@ -619,17 +616,14 @@ def update_application(actor, application_id: int, data: dict, expected_version:
     errors: dict = {}
     _clean_application(application, data, errors)
     if errors:
-        db.session.rollback()
         raise ValidationFailed(fields=errors)
     try:
         db.session.flush()
         application_changed.send(application)  # subscribers add their jobs to this transaction
-        db.session.commit()
+        db.session.flush()
     except StaleDataError:
-        db.session.rollback()
         raise Conflict(_("This draft was changed elsewhere. Reload to see the latest version."),
                        code="version_conflict") from None
-    jobs.dispatch()
     return application
 
 
@@ -650,8 +644,7 @@ def invite_member(actor, application_id: int, email: str, name: str = "", role: 
     audit.record(actor, "application.invite", application, scope_id=application.competition_id,
                  after={"email": email})
     _notify("team_invitation", email=email, application_id=application.id)
-    db.session.commit()
-    jobs.dispatch()
+    db.session.flush()
     return member
 
 
@@ -663,7 +656,7 @@ def remove_member(actor, application_id: int, member_id: int) -> None:
     application.members.remove(member)
     audit.record(actor, "application.remove_member", application, scope_id=application.competition_id,
                  before={"email": member.email})
-    db.session.commit()
+    db.session.flush()
 
 
 def pending_invitations(user) -> list[ApplicationMember]:
@@ -684,7 +677,7 @@ def answer_invitation(actor, member_id: int, accept: bool) -> ApplicationMember:
     member.answered_at = clock.now()
     audit.record(actor, "application.member_answer", member.application,
                  scope_id=member.application.competition_id, after={"accepted": accept})
-    db.session.commit()
+    db.session.flush()
     return member
 
 
@@ -697,7 +690,7 @@ def sign_application(actor, application_id: int) -> Application:
     application.org_signed_by_id = actor.id
     application.org_signed_at = clock.now()
     audit.record(actor, "application.sign", application, scope_id=application.competition_id)
-    db.session.commit()
+    db.session.flush()
     return application
 
 
@@ -727,11 +720,11 @@ def add_attachment(actor, application_id: int, doc_type: str, filename: str, str
         application.attachments.append(attachment)
         audit.record(actor, "application.attach", application, scope_id=application.competition_id,
                      after={"doc_type": doc_type, "sha256": attachment.sha256})
-        db.session.commit()
+        db.session.flush()
     except Exception:
-        db.session.rollback()
         path.unlink(missing_ok=True)
         raise
+    uow.on_rollback(lambda: path.unlink(missing_ok=True))
     return attachment
 
 
@@ -741,8 +734,9 @@ def remove_attachment(actor, application_id: int, attachment_id: int) -> None:
     if attachment is None:
         raise NotFound()
     application.attachments.remove(attachment)
-    db.session.commit()
-    (Path(current_app.config["UPLOAD_PATH"]) / attachment.stored_name).unlink(missing_ok=True)
+    db.session.flush()
+    stored = Path(current_app.config["UPLOAD_PATH"]) / attachment.stored_name
+    uow.on_commit(lambda: stored.unlink(missing_ok=True))
 
 
 def attachment_for(user, attachment_id: int) -> tuple[Attachment, Path]:
@@ -876,7 +870,6 @@ def submit(actor, application_id: int) -> Application:
     _ensure_open(application.competition)
     problems = eligibility_problems(application)
     if problems:
-        db.session.rollback()
         raise ValidationFailed(_("The application does not meet the competition's rules yet."), fields=problems)
     now = clock.now()
     frozen = snapshot(application)
@@ -893,7 +886,7 @@ def submit(actor, application_id: int) -> Application:
                      after={"irn": application.irn, "sha256": application.receipt_sha256})
         _notify("submission_receipt", user_id=actor.id, application_id=application.id)
         application_submitted.send(application)  # subscribers add their jobs to this transaction
-        db.session.commit()
+        db.session.flush()
     except StaleDataError:
         # A concurrent submit (double click, retry) won: answer with its receipt.
         db.session.rollback()
@@ -902,7 +895,6 @@ def submit(actor, application_id: int) -> Application:
         if application.status == A_SUBMITTED:
             return application
         raise Conflict(_("The application changed while submitting; try again."), code="version_conflict") from None
-    jobs.dispatch()
     return application
 
 
@@ -915,7 +907,7 @@ def withdraw(actor, application_id: int) -> Application:
     application.status = A_WITHDRAWN
     application.withdrawn_at = clock.now()
     audit.record(actor, "application.withdraw", application, scope_id=application.competition_id)
-    db.session.commit()
+    db.session.flush()
     return application
 
 
@@ -944,8 +936,7 @@ def formal_check(actor, application_id: int, passed, reasons: list | None = None
     audit.record(actor, "application.formal_check", application, scope_id=application.competition_id,
                  before=before, after={"status": application.status, "reasons": reasons})
     _notify("formal_check", user_id=application.leader_id, application_id=application.id)
-    db.session.commit()
-    jobs.dispatch()
+    db.session.flush()
     return application
 
 

@@ -9,6 +9,7 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
 from app.core.errors import ValidationFailed
+from app.core.uow import command_boundary
 
 users_cli = AppGroup("users", help="Create and import user accounts.")
 jobs_cli = AppGroup("jobs", help="Background jobs: worker, outbox drain.")
@@ -31,6 +32,7 @@ def _format_errors(fields: dict) -> str:
 @click.option("--region", default=None, help="region code; required for akimat")
 @click.option("--organisation", default=None)
 @click.option("--name", default="")
+@command_boundary
 def create_user_command(email, password, roles, region, organisation, name):
     """Create one user."""
     from app.accounts.services import NewUser, create_user
@@ -44,6 +46,7 @@ def create_user_command(email, password, roles, region, organisation, name):
 
 @users_cli.command("import")
 @click.option("--file", "path", required=True, type=click.Path(dir_okay=False))
+@command_boundary
 def import_users_command(path):
     """Create many users from a JSON Lines file; all or nothing."""
     from app.accounts.services import NewUser, create_users_bulk

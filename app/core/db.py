@@ -52,3 +52,32 @@ db = SQLAlchemy(model_class=Base)
 class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
+
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """The embedded default shares one SQLite file between request threads and the jobs thread: WAL lets
+    readers go on while one writer writes, and a busy timeout makes a second writer wait for the first
+    instead of failing with "database is locked"."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA busy_timeout = %d" % SQLITE_BUSY_TIMEOUT_MS)
+        cursor.execute("PRAGMA journal_mode")
+        mode = cursor.fetchone()
+        if mode and str(mode[0]).lower() not in ("wal", "memory"):
+            cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+    finally:
+        cursor.close()
+
+
+def init_engine_events(app) -> None:
+    """Per-connection settings, attached when the engine is first created in this app."""
+    from sqlalchemy import event
+    with app.app_context():
+        engine = db.engine
+        if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+            event.listen(engine, "connect", _sqlite_pragmas)
+            engine.dispose()  # connections opened before the listener get the settings too

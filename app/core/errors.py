@@ -21,6 +21,8 @@ class DomainError(Exception):
         if code:
             self.code = code
         super().__init__(self.message)
+        from app.core.uow import doom
+        doom()  # whoever catches it, the unit of work it interrupted is rolled back
 
     def default_message(self) -> str:
         return _("The request could not be processed.")

@@ -1,18 +1,28 @@
 """Background work through one small seam.
 
-``submit(func, *ids, ...)`` adds a ``Job`` row to the caller's unit of work. After the caller commits,
-``dispatch()`` hands the new rows to RQ (Redis) or, when no ``REDIS_URL`` is configured, runs them inline.
-If Redis is unreachable the rows stay queued (the outbox) and ``drain()`` (``flask jobs drain``, also run
-whenever a worker starts) hands them over later, so no job is lost. Jobs take ids, reload their rows,
-report progress into the row, and must be idempotent: a job that was retried writes its result once.
+``submit(func, *ids, ...)`` adds a ``Job`` row to the caller's unit of work. When that unit of work commits
+(the request, the CLI command or the job: see ``app.core.uow``), an after-commit hook marks the new rows
+ready and the boundary calls ``dispatch()``, which hands them over in one of three ways:
+
+- ``redis``: to RQ workers (production, ``REDIS_URL`` set). If Redis is unreachable the rows stay queued (the
+  outbox) and ``drain()`` (``flask jobs drain``, also run whenever a worker starts) hands them over later.
+- ``thread``: the embedded default (no ``REDIS_URL``): to one worker thread of this process, so a request
+  returns at once and the job page shows live progress, as with RQ. Rows left queued by a stopped process
+  are picked up when the thread starts.
+- ``sync``: in the caller's thread right after the commit (tests, and CLI commands, which have nobody to
+  keep waiting).
+
+A rolled-back unit of work drops its rows and dispatches nothing. Jobs take ids, reload their rows, report
+progress into the row, and must be idempotent: a job that was retried writes its result once.
 """
 from __future__ import annotations
 
 import logging
 from datetime import timedelta
 
-from flask import current_app, g
-from sqlalchemy import or_, select, update
+from flask import current_app, has_request_context
+from sqlalchemy import event, or_, select, update
+from sqlalchemy.orm import Session
 from werkzeug.utils import import_string
 
 from app.core import time as clock
@@ -23,48 +33,79 @@ logger = logging.getLogger(__name__)
 
 QUEUES = ("default", "matching", "mail")
 RUNNER = "app.jobs.runner"
+_PENDING, _READY = "jobs_pending", "jobs_ready"
 
 
 def submit(func: str, *args, queue: str = "default", title: str = "", actor=None) -> Job:
-    """Add a job to the current transaction; it is dispatched by ``dispatch()`` after commit."""
+    """Add a job to the current unit of work; it is dispatched after that unit of work commits."""
     if queue not in QUEUES:
         raise ValueError(f"unknown queue {queue!r}")
     job = Job(func=func, args=list(args), queue=queue, title=title or func.rsplit(".", 1)[-1],
               created_by_id=getattr(actor, "id", None), locale=_current_locale())
     db.session.add(job)
     db.session.flush()
-    g.setdefault("pending_jobs", []).append(job.id)
+    db.session.info.setdefault(_PENDING, []).append(job.id)
     return job
 
 
+@event.listens_for(Session, "after_commit")
+def _jobs_committed(session):
+    pending = session.info.pop(_PENDING, None)
+    if pending:
+        session.info.setdefault(_READY, []).extend(pending)
+
+
+@event.listens_for(Session, "after_rollback")
+def _jobs_rolled_back(session):
+    session.info.pop(_PENDING, None)
+
+
 def _current_locale() -> str | None:
-    from flask import has_request_context
     if not has_request_context():
         return None
     from flask_babel import get_locale
     return str(get_locale() or "") or None
 
 
-def dispatch() -> None:
-    """Hand the jobs submitted in this request/context to the queue. Call after commit.
+def mode() -> str:
+    """``redis``, ``thread`` or ``sync`` (see the module's docstring); ``JOBS_MODE`` overrides."""
+    configured = current_app.config.get("JOBS_MODE")
+    if configured:
+        return configured
+    inline = current_app.config.get("JOBS_INLINE")
+    if inline is False or (inline is None and current_app.config.get("REDIS_URL")):
+        return "redis"
+    if inline is True or current_app.testing or not has_request_context():
+        return "sync"
+    return "thread"
 
-    With Redis, all of them go in one pipeline and are marked enqueued in one statement (deadline day adds
-    two jobs to every submission); if Redis is unreachable they stay in the outbox for ``drain()``."""
-    ids = g.pop("pending_jobs", []) if _has_g() else []
+
+def is_inline() -> bool:
+    return mode() != "redis"
+
+
+def dispatch() -> None:
+    """Hand the jobs of the units of work committed so far to the queue. Boundaries call it after commit."""
+    ids = db.session.info.pop(_READY, None)
     if not ids:
         return
-    if is_inline():
+    how = mode()
+    if how == "thread":
+        from app.jobs.local import local_worker
+        local_worker(current_app._get_current_object()).put(ids)
+    elif how == "sync":
+        from app.jobs.runner import run_job
         for job_id in ids:
-            _hand_over(job_id)
-        return
-    rows = db.session.scalars(select(Job).where(Job.id.in_(ids), Job.status == QUEUED)).all()
-    if rows:
-        _to_redis(rows)
+            run_job(job_id)
+    else:
+        rows = db.session.scalars(select(Job).where(Job.id.in_(ids), Job.status == QUEUED)).all()
+        if rows:
+            _to_redis(rows)
 
 
 def _to_redis(rows: list[Job]) -> bool:
-    """Enqueue the rows in one pipeline and mark them enqueued in one statement; on a Redis failure they
-    stay in the outbox (``drain()`` retries)."""
+    """Enqueue the rows in one pipeline and mark them enqueued in one statement of its own; on a Redis
+    failure they stay in the outbox (``drain()`` retries)."""
     try:
         from rq import Queue
         connection = redis_connection()
@@ -77,31 +118,20 @@ def _to_redis(rows: list[Job]) -> bool:
             pipe.execute()
     except Exception as exc:  # Redis down
         logger.warning("jobs %s kept in the outbox, Redis unavailable: %s", [j.id for j in rows], exc)
-        db.session.rollback()
         return False
-    db.session.execute(update(Job).where(Job.id.in_([j.id for j in rows])).values(enqueued_at=clock.now()))
-    db.session.commit()
+    ids = [j.id for j in rows]
+    with db.engine.begin() as connection:
+        connection.execute(update(Job).where(Job.id.in_(ids)).values(enqueued_at=clock.now()))
+    db.session.expire_all()
     return True
 
 
 def enqueue(func: str, *args, queue: str = "default", title: str = "", actor=None) -> Job:
-    """Submit, commit and dispatch in one go, for callers whose own work is already committed."""
+    """Submit, commit and dispatch in one go: for boundaries whose own work is already committed."""
+    from app.core import uow
     job = submit(func, *args, queue=queue, title=title, actor=actor)
-    db.session.commit()
-    dispatch()
+    uow.commit()
     return job
-
-
-def _has_g() -> bool:
-    from flask import has_app_context
-    return has_app_context()
-
-
-def is_inline() -> bool:
-    inline = current_app.config.get("JOBS_INLINE")
-    if inline is None:
-        return not current_app.config.get("REDIS_URL")
-    return bool(inline)
 
 
 _connections: dict = {}
@@ -117,19 +147,9 @@ def redis_connection():
     return connection
 
 
-def _hand_over(job_id: int) -> bool:
-    job = db.session.get(Job, job_id)
-    if job is None:  # its transaction was rolled back
-        return False
-    if is_inline():
-        from app.jobs.runner import run_job
-        run_job(job_id)
-        return True
-    return _to_redis([job])
-
-
-def drain(stale_after: timedelta | None = None) -> int:
-    """Dispatch every job still in the outbox, and re-queue running jobs whose worker died."""
+def drain_ids(stale_after: timedelta | None = None) -> list[int]:
+    """Mark the outbox's forgotten rows queued again (its own short unit of work) and return their ids:
+    rows never handed over, and running rows whose worker went silent."""
     stale_after = stale_after or timedelta(seconds=current_app.config["JOB_TIMEOUT"])
     cutoff = clock.now() - stale_after
     heartbeat_cutoff = clock.now() - timedelta(seconds=current_app.config["JOB_HEARTBEAT_TIMEOUT"])
@@ -139,18 +159,30 @@ def drain(stale_after: timedelta | None = None) -> int:
             (Job.status == RUNNING) & or_(Job.heartbeat_at.is_(None), Job.heartbeat_at < heartbeat_cutoff),
         )).order_by(Job.id)
     ).all()
-    handed = 0
-    for job_id in pending:
-        db.session.execute(update(Job).where(Job.id == job_id, Job.status == RUNNING)
+    if pending:
+        db.session.execute(update(Job).where(Job.id.in_(pending), Job.status == RUNNING)
                            .values(status=QUEUED, message="requeued after a worker stopped"))
-        db.session.commit()
-        if _hand_over(job_id):
-            handed += 1
-    return handed
+        db.session.commit()  # its own unit of work: the rows must be queued before they are handed over
+    return list(pending)
+
+
+def drain(stale_after: timedelta | None = None) -> int:
+    """Dispatch every job still in the outbox, and re-queue running jobs whose worker died."""
+    pending = drain_ids(stale_after)
+    if not pending:
+        return 0
+    if is_inline():
+        from app.jobs.runner import run_job
+        for job_id in pending:
+            run_job(job_id)
+        return len(pending)
+    rows = db.session.scalars(select(Job).where(Job.id.in_(pending), Job.status == QUEUED)).all()
+    return len(rows) if rows and _to_redis(rows) else 0
 
 
 def call(func_path: str):
     return import_string(func_path)
 
 
-__all__ = ["submit", "dispatch", "enqueue", "drain", "is_inline", "Job", "QUEUED", "RUNNING", "DONE", "FAILED"]
+__all__ = ["submit", "dispatch", "enqueue", "drain", "mode", "is_inline", "Job", "QUEUED", "RUNNING", "DONE",
+           "FAILED"]

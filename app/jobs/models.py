@@ -39,10 +39,28 @@ class Job(db.Model):
     def finished(self) -> bool:
         return self.status in (DONE, FAILED)
 
+    def _live(self) -> tuple[int, str] | None:
+        if self.status != RUNNING:
+            return None
+        from app.jobs.runner import live_progress
+        return live_progress(self.id)
+
+    @property
+    def current_progress(self) -> int:
+        """The row's progress, or the newer one a job running in this process reported (on SQLite the row
+        cannot take it while the job's own writes hold the lock)."""
+        live = self._live()
+        return max(self.progress, live[0]) if live else self.progress
+
+    @property
+    def current_message(self) -> str:
+        live = self._live()
+        return live[1] if live and live[0] >= self.progress else self.message
+
     def as_dict(self) -> dict:
         return {
-            "id": self.id, "title": self.title, "status": self.status, "progress": self.progress,
-            "message": self.message, "result": self.result, "error": self.error,
+            "id": self.id, "title": self.title, "status": self.status, "progress": self.current_progress,
+            "message": self.current_message, "result": self.result, "error": self.error,
             "created_at": self.created_at.isoformat() if self.created_at else None,
             "finished_at": self.finished_at.isoformat() if self.finished_at else None,
         }

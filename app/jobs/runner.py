@@ -1,4 +1,7 @@
-"""Runs one job row: claims it, calls its function with a progress reporter, records the outcome."""
+"""Runs one job row: claims it, calls its function with a progress reporter, records the outcome.
+
+The job is a unit of work: its function flushes, the runner commits once when it returns (and then
+dispatches the jobs it submitted) or rolls back and records the failure."""
 from __future__ import annotations
 
 import logging
@@ -9,22 +12,52 @@ from flask import has_app_context
 from sqlalchemy import update
 
 from app.core import time as clock
-from app.core.db import db
+from app.core.db import SQLITE_BUSY_TIMEOUT_MS, db
 from app.jobs.models import DONE, FAILED, QUEUED, RUNNING, Job
 
 logger = logging.getLogger(__name__)
 
 
+_live: dict[int, tuple[int, str]] = {}  # job id -> (percent, message) of jobs running in this process
+
+
+def live_progress(job_id: int) -> tuple[int, str] | None:
+    """The latest progress a job running in this process reported, even if the row could not take it yet."""
+    return _live.get(job_id)
+
+
 class Progress:
-    """Writes progress into the job row in its own short transaction, so readers see it at once."""
+    """Writes progress into the job row in its own short transaction, so readers see it at once.
+
+    On SQLite only one connection may write at a time: while the job's own unit of work holds the write
+    lock the row cannot take the progress, so the write gives up at once (it never waits on the job that
+    is reporting) and the progress stays in this process's memory, which the job page reads too."""
 
     def __init__(self, job_id: int):
         self.job_id = job_id
 
     def __call__(self, percent: float, message: str = "") -> None:
-        with db.engine.begin() as connection:
-            connection.execute(update(Job).where(Job.id == self.job_id).values(
-                progress=max(0, min(100, int(percent))), message=message[:2000], heartbeat_at=clock.now()))
+        percent = max(0, min(100, int(percent)))
+        message = message[:2000]
+        _live[self.job_id] = (percent, message)
+        values = {"progress": percent, "message": message, "heartbeat_at": clock.now()}
+        if db.engine.dialect.name != "sqlite":
+            with db.engine.begin() as connection:
+                connection.execute(update(Job).where(Job.id == self.job_id).values(**values))
+            return
+        if db.engine.url.database in (None, "", ":memory:"):
+            return  # one shared connection (tests): the in-memory record is all there is
+        from sqlalchemy.exc import OperationalError
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA busy_timeout = 0")
+            try:
+                connection.execute(update(Job).where(Job.id == self.job_id).values(**values))
+                connection.commit()
+            except OperationalError:
+                connection.rollback()  # locked by the job's own writes: the in-memory record serves
+            finally:
+                connection.exec_driver_sql("PRAGMA busy_timeout = %d" % SQLITE_BUSY_TIMEOUT_MS)
+                connection.commit()
 
 
 class Heartbeat:
@@ -91,19 +124,23 @@ def _run(job_id: int):
         return None
     job = db.session.get(Job, job_id)
     logger.info("job %s %s started (attempt %s)", job.id, job.func, job.attempts)
+    from app.core import uow
+    uow.begin()
     try:
         result = _execute(job)
+        db.session.execute(update(Job).where(Job.id == job_id).values(
+            status=DONE, progress=100, result=result if isinstance(result, dict) else {"value": result},
+            finished_at=clock.now()))
+        uow.commit()  # the job's work and its DONE row together; then its own jobs are dispatched
     except Exception as exc:
-        db.session.rollback()
+        uow.rollback()
         logger.exception("job %s failed", job_id)
         db.session.execute(update(Job).where(Job.id == job_id).values(
             status=FAILED, error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"[:8000],
             finished_at=clock.now()))
         db.session.commit()
         return None
-    db.session.execute(update(Job).where(Job.id == job_id).values(
-        status=DONE, progress=100, result=result if isinstance(result, dict) else {"value": result},
-        finished_at=clock.now()))
-    db.session.commit()
+    finally:
+        _live.pop(job_id, None)
     logger.info("job %s done", job_id)
     return result

@@ -4,6 +4,8 @@ from __future__ import annotations
 import sys
 
 import click
+
+from app.core.uow import command_boundary
 from flask import current_app
 from flask.cli import AppGroup
 
@@ -32,6 +34,7 @@ def rank_command(projects_path, investors_path, top_k, out_path, encoder_name):
 
 @matching_cli.command("embed")
 @click.option("--force", is_flag=True, help="recompute every vector (after a model change)")
+@command_boundary
 def embed_command(force):
     """Compute the vectors of the project pool and of every investor, only for text that changed (or all
     with --force), showing progress."""

@@ -37,7 +37,7 @@ def seed_investors(echo) -> int:
             territories=item.get("territories", []), stage=item.get("stage"), portfolio=item.get("portfolio", []),
             requires_nda=n % 4 == 1))
         created += 1
-    db.session.commit()
+    db.session.flush()
     return created
 
 
@@ -74,7 +74,7 @@ def seed_deals(echo) -> int:
         db.session.add(Introduction(investor_id=demo_investor.id, application_id=demo_project.id,
                                     message="Интересует ваш проект: можем ли мы получить презентацию?"))
         created += 1
-    db.session.commit()
+    db.session.flush()
     return created
 
 

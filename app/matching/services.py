@@ -19,6 +19,7 @@ from app.competitions.models import (A_ADMITTED, A_FUNDED, A_NOT_FUNDED, A_RESER
 from app.competitions.permissions import extend_view
 from app.core import audit
 from app.core import time as clock
+from app.core import uow
 from app.core.db import db
 from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.core.permissions import authorize, rule
@@ -162,7 +163,7 @@ def embed_all(force: bool = False, progress=None) -> dict:
     batches += [("portfolio", dict(list(items.items())[i:i + 64])) for i in range(0, len(items), 64)]
     for n, (owner_type, chunk) in enumerate(batches, start=1):
         vectors_for(owner_type, chunk, encoder)
-        db.session.commit()
+        db.session.flush()
         if progress:
             progress(100 * n / max(1, len(batches)),
                      _("Embedded %(n)d of %(total)d batches", n=n, total=len(batches)))
@@ -185,8 +186,7 @@ def start_reembedding(actor, force: bool = True):
     authorize(actor, "investor.create")
     job = jobs.submit("app.matching.services.embed_task", force, queue="matching", title=_("Embedding texts"),
                       actor=actor)
-    db.session.commit()
-    jobs.dispatch()
+    db.session.flush()
     return job
 
 
@@ -233,8 +233,6 @@ def matcher():
     theses, items = _investor_texts(profiles)
     thesis_vectors = vectors_for("thesis", theses, encoder)
     item_vectors = vectors_for("portfolio", items, encoder)
-    if db.session.new or db.session.dirty:
-        db.session.commit()
     dim = next(iter(thesis_vectors.values())).shape[0] if thesis_vectors else int(getattr(encoder, "dim", 384))
     investor_matrix = np.zeros((len(profiles), dim), dtype=np.float32)
     portfolio = []
@@ -391,8 +389,9 @@ def my_profile(actor) -> InvestorProfile:
     if profile is None:
         profile = InvestorProfile(user_id=actor.id, name=actor.name or actor.email, thesis={}, sectors=[],
                                   priorities=[], regions=[], territories=[], portfolio=[])
-        db.session.add(profile)
-        db.session.commit()
+        if not uow.in_read():  # a page that only shows the empty profile does not create it
+            db.session.add(profile)
+            db.session.flush()
     return profile
 
 
@@ -487,13 +486,11 @@ def update_profile(actor, profile_id: int, data: dict) -> InvestorProfile:
     if "requires_nda" in data:
         profile.requires_nda = bool(data["requires_nda"])
     if errors:
-        db.session.rollback()
         raise ValidationFailed(fields=errors)
     profile.updated_at = clock.now()
     audit.record(actor, "investor.update", profile)
     request_embedding(actor)
-    db.session.commit()
-    jobs.dispatch()
+    db.session.flush()
     invalidate_matcher()
     return profile
 
@@ -522,7 +519,7 @@ def give_feedback(actor, application_id: int, verdict: str, reason: str = "") ->
     fb.content_hash = _application_hash(application)
     fb.updated_at = clock.now()
     audit.record(actor, "match.feedback", application, after={"verdict": verdict})
-    db.session.commit()
+    db.session.flush()
     invalidate_matcher()
     return fb
 
@@ -545,8 +542,7 @@ def request_introduction(actor, application_id: int, message: str = "") -> Intro
         "user_id": application.leader_id, "subject": _("An investor asks for an introduction"),
         "body": _("An investor is interested in your project “%(title)s” and asks for an introduction.",
                   title=application.title), "link": "/matching/requests"}, queue="mail", title="intro")
-    db.session.commit()
-    jobs.dispatch()
+    db.session.flush()
     return intro
 
 
@@ -568,8 +564,7 @@ def answer_introduction(actor, introduction_id: int, accept: bool, answer: str =
         "body": intro.answer or (_("The project leader accepted your request.") if accept
                                  else _("The project leader declined your request.")),
         "link": f"/matching/projects/{intro.application_id}"}, queue="mail", title="intro answer")
-    db.session.commit()
-    jobs.dispatch()
+    db.session.flush()
     return intro
 
 
@@ -581,7 +576,7 @@ def accept_nda(actor, introduction_id: int) -> Introduction:
         raise Conflict(_("The introduction is not accepted."), code="wrong_state")
     intro.nda_accepted_at = clock.now()
     audit.record(actor, "introduction.nda", intro)
-    db.session.commit()
+    db.session.flush()
     return intro
 
 
@@ -616,7 +611,7 @@ def record_commitment(actor, introduction_id: int, amount, year: int | None = No
     db.session.add(commitment)
     db.session.flush()
     audit.record(actor, "commitment.record", commitment, after={"amount_kzt": str(value), "year": year})
-    db.session.commit()
+    db.session.flush()
     return commitment
 
 

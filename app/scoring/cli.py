@@ -4,6 +4,8 @@ from __future__ import annotations
 import sys
 
 import click
+
+from app.core.uow import command_boundary
 from flask import current_app
 from flask.cli import AppGroup
 
@@ -74,6 +76,7 @@ def assign_command(experts_path, applications_path, affinity_path, per_applicati
 @scoring_cli.command("remind-due")
 @click.option("--days", default=3, show_default=True, type=click.IntRange(min=0),
               help="remind experts whose reviews are due within this many days (and those already late)")
+@command_boundary
 def remind_due_command(days):
     """Send the scheduled review reminders (run daily from cron or a clock process)."""
     from app.scoring.services import send_due_reminders

@@ -65,7 +65,7 @@ def seed_experts(echo) -> int:
             short = parts[0] + " " + "".join(f"{p[0]}." for p in parts[1:])  # "Сейткали А.Б."
             profile.texts = [t.replace(source["name"], demo.name).replace(short, "Ахметова Г.С.")
                              for t in source.get("texts", [])]
-    db.session.commit()
+    db.session.flush()
     return created
 
 
@@ -152,7 +152,7 @@ def _round(competition: Competition, mode: str) -> int:
             application.trl_verified = sorted(submitted)[len(submitted) // 2]
     if mode == "results":
         _decisions(competition, applications)
-    db.session.commit()
+    db.session.flush()
     return created
 
 

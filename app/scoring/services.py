@@ -82,10 +82,9 @@ def update_profile(actor, data: dict) -> ExpertProfile:
         else:
             profile.priorities = value
     if errors:
-        db.session.rollback()
         raise ValidationFailed(fields=errors)
     audit.record(actor, "expert.profile", profile)
-    db.session.commit()
+    db.session.flush()
     return profile
 
 
@@ -99,7 +98,6 @@ def import_experts(actor, rows: list[dict]) -> list[ExpertProfile]:
     for number, row in enumerate(rows, start=1):
         email = str(row.get("email") or "").strip().lower()
         if not email or not row.get("name"):
-            db.session.rollback()
             raise ValidationFailed(_("Row %(n)d: e-mail and name are required.", n=number),
                                    fields={"file": [_("Row %(n)d: e-mail and name are required.", n=number)]})
         user = db.session.scalar(select(User).where(User.email == email))
@@ -108,7 +106,6 @@ def import_experts(actor, rows: list[dict]) -> list[ExpertProfile]:
                 user = create_user(NewUser(email=email, password=secrets.token_urlsafe(16) + "a1",
                                            roles=["expert"], name=str(row["name"])), commit=False)
             except ValidationFailed as error:
-                db.session.rollback()
                 message = _("Row %(n)d: %(e)s", n=number,
                             e="; ".join(" ".join(v) for v in error.fields.values()))
                 raise ValidationFailed(message, fields={"file": [message]}) from None
@@ -134,8 +131,7 @@ def import_experts(actor, rows: list[dict]) -> list[ExpertProfile]:
                       "Use “Forgot password” on the sign-in page or ask the operator for access."),
             "link": "/expert"}, queue="mail", title="notify expert")
     audit.record(actor, "expert.import", object_type="expert_profiles", after={"count": len(profiles)})
-    db.session.commit()
-    jobs.dispatch()
+    db.session.flush()
     return profiles
 
 
@@ -151,7 +147,7 @@ def block_expert(actor, user_id: int, reason: str) -> None:
     db.session.add(BlockedPerson(user_id=user_id, kind="expert", reason=reason.strip(), since=clock.now(),
                                  added_by_id=actor.id))
     audit.record(actor, "expert.block", object_type="users", object_id=user_id, reason=reason)
-    db.session.commit()
+    db.session.flush()
 
 
 def _users_with_role(role: str):
@@ -304,7 +300,7 @@ def compute_assignment(actor, competition_id: int, progress=None) -> list[Expert
     db.session.flush()
     kept = _active_assignments(competition.id)
     if not applications:
-        db.session.commit()
+        db.session.flush()
         return []
     model, records_e, records_a, matrix = affinity_matrix(experts, applications, progress)
     e_index = {p.user_id: i for i, p in enumerate(experts)}
@@ -338,7 +334,6 @@ def compute_assignment(actor, competition_id: int, progress=None) -> list[Expert
                         min_foreign=F, expert_ids=[p.name for p in experts],
                         application_ids=[a.irn or str(a.id) for a in applications])
     except AssignmentInfeasible as error:
-        db.session.rollback()
         raise ValidationFailed(_("The constraints cannot all be met: %(why)s", why=str(error.message)),
                                fields={"constraint": [error.constraint, str(error.message)]}) from None
     created = []
@@ -353,7 +348,7 @@ def compute_assignment(actor, competition_id: int, progress=None) -> list[Expert
     db.session.flush()
     audit.record(actor, "assignment.compute", object_type="competitions", object_id=competition.id,
                  scope_id=competition.id, after={"proposed": len(created), "total_affinity": result.total_affinity})
-    db.session.commit()
+    db.session.flush()
     if progress:
         progress(100, _("%(n)d assignments proposed.", n=len(created)))
     return created
@@ -366,8 +361,7 @@ def start_assignment_job(actor, competition_id: int):
         raise Conflict(_("Experts are assigned while the competition is in review."), code="wrong_state")
     job = jobs.submit("app.scoring.tasks.assign_experts", competition.id, actor.id, title=_("Expert assignment"),
                       actor=actor)
-    db.session.commit()
-    jobs.dispatch()
+    db.session.flush()
     return job
 
 
@@ -405,9 +399,11 @@ def add_assignments(actor, competition_id: int, pairs: list[dict], source: str =
             application_id, expert_id = int(pair["application_id"]), int(pair["expert_id"])
         except (KeyError, TypeError, ValueError):
             raise ValidationFailed(fields={"pairs": [_("Each pair needs application_id and expert_id.")]}) from None
-        application = applications.get(application_id) or db.session.get(Application, application_id)
-        expert = db.session.get(User, expert_id)
-        if application is None or expert is None:
+        from app.core.routing import MAX_ID
+        known = 0 < application_id <= MAX_ID and 0 < expert_id <= MAX_ID  # larger ids cannot exist
+        application = known and (applications.get(application_id) or db.session.get(Application, application_id))
+        expert = known and db.session.get(User, expert_id)
+        if not application or not expert:
             errors.setdefault(f"{application_id}:{expert_id}", []).append(_("Unknown application or expert."))
             continue
         wanted.append((application, expert))
@@ -431,13 +427,12 @@ def add_assignments(actor, competition_id: int, pairs: list[dict], source: str =
         db.session.add(row)
         created.append(row)
     if errors:
-        db.session.rollback()
         raise ValidationFailed(fields=errors)
     db.session.flush()
     for row in created:
         audit.record(actor, "assignment.add", row, scope_id=competition.id,
                      after={"application_id": row.application_id, "expert_id": row.expert_id, "source": source})
-    db.session.commit()
+    db.session.flush()
     return created
 
 
@@ -450,7 +445,7 @@ def remove_assignment(actor, assignment_id: int) -> None:
     assignment.status = RELEASED
     audit.record(actor, "assignment.remove", assignment, scope_id=assignment.competition_id, before=before,
                  after={"status": RELEASED})
-    db.session.commit()
+    db.session.flush()
 
 
 def send_invitations(actor, competition_id: int) -> int:
@@ -469,8 +464,7 @@ def send_invitations(actor, competition_id: int) -> int:
                       "opening it. Reviews are due by the review deadline."), "link": "/expert"},
             queue="mail", title="notify expert")
         audit.record(actor, "assignment.invite", a, scope_id=competition.id)
-    db.session.commit()
-    jobs.dispatch()
+    db.session.flush()
     return len(proposed)
 
 
@@ -523,7 +517,7 @@ def declare(actor, assignment_id: int, conflict: bool, reason: str = "") -> Expe
         assignment.status = ACCEPTED
         audit.record(actor, "assignment.declare", assignment, scope_id=assignment.competition_id,
                      after={"conflict": False})
-        db.session.commit()
+        db.session.flush()
         return assignment
     assignment.status = RELEASED
     db.session.add(ConflictRecord(competition_id=assignment.competition_id, application_id=assignment.application_id,
@@ -533,8 +527,7 @@ def declare(actor, assignment_id: int, conflict: bool, reason: str = "") -> Expe
                  after={"conflict": True}, reason=reason.strip())
     db.session.flush()
     replacement = _find_replacement(assignment)
-    db.session.commit()
-    jobs.dispatch()
+    db.session.flush()
     if replacement is not None:
         logger.info("assignment %s released (conflict); replacement %s", assignment.id, replacement.id)
     return assignment
@@ -550,8 +543,7 @@ def decline(actor, assignment_id: int, reason: str = "") -> ExpertAssignment:
     audit.record(actor, "assignment.decline", assignment, scope_id=assignment.competition_id, reason=reason or None)
     db.session.flush()
     _find_replacement(assignment)
-    db.session.commit()
-    jobs.dispatch()
+    db.session.flush()
     return assignment
 
 
@@ -697,7 +689,6 @@ def save_review(actor, assignment_id: int, data: dict, expected_version: int | N
     if not isinstance(submit, bool):
         errors.setdefault("submit", []).append(_("Must be true or false."))
     if errors:
-        db.session.rollback()
         raise ValidationFailed(fields=errors)
     if review is None:
         review = Review(assignment=assignment, scores={}, comments={})
@@ -713,7 +704,6 @@ def save_review(actor, assignment_id: int, data: dict, expected_version: int | N
     if submit:
         problems = _completeness(review, competition, assignment.application.trl_claimed)
         if problems:
-            db.session.rollback()
             raise ValidationFailed(_("The review is incomplete."), fields=problems)
         review.status = "submitted"
         review.submitted_at = clock.now()
@@ -721,14 +711,13 @@ def save_review(actor, assignment_id: int, data: dict, expected_version: int | N
     try:
         db.session.flush()
     except StaleDataError:
-        db.session.rollback()
         raise Conflict(_("This review was changed elsewhere. Reload to see the latest version."),
                        code="version_conflict") from None
     audit.record(actor, "review.submit" if submit else "review.save", review, scope_id=competition.id,
                  before=before, after={"scores": review.scores, "trl_verified": review.trl_verified})
     if submit:
         _update_verified_trl(assignment.application)
-    db.session.commit()
+    db.session.flush()
     return review
 
 
@@ -754,7 +743,7 @@ def amend_review(actor, review_id: int, data: dict, reason: str) -> Review:
                  after={"scores": review.scores, "comments": review.comments, "trl_verified": review.trl_verified},
                  reason=reason.strip())
     _update_verified_trl(review.assignment.application)
-    db.session.commit()
+    db.session.flush()
     return review
 
 
@@ -836,8 +825,7 @@ def send_reminders(actor, competition_id: int) -> int:
             queue="mail", title="reminder")
     audit.record(actor, "review.remind", object_type="competitions", object_id=competition.id,
                  scope_id=competition.id, after={"count": len(pending)})
-    db.session.commit()
-    jobs.dispatch()
+    db.session.flush()
     return len(pending)
 
 
@@ -863,8 +851,7 @@ def send_due_reminders(days: int = 3, now=None) -> int:
             queue="mail", title="reminder")
         audit.record(None, "review.remind", a, scope_id=a.competition_id, after={"late": late})
         sent += 1
-    db.session.commit()
-    jobs.dispatch()
+    db.session.flush()
     return sent
 
 
@@ -995,7 +982,7 @@ def write_consensus(actor, application_id: int, majority: str, minority: str = "
     db.session.flush()
     audit.record(actor, "consensus.write", report, scope_id=application.competition_id, before=before,
                  after={"majority": report.majority, "minority": report.minority, "scores": report.scores})
-    db.session.commit()
+    db.session.flush()
     return report
 
 
@@ -1019,7 +1006,7 @@ def open_session(actor, competition_id: int, member_ids: list[int] | None = None
     db.session.add(session)
     db.session.flush()
     audit.record(actor, "council.open", session, scope_id=competition.id, after={"members": members})
-    db.session.commit()
+    db.session.flush()
     return session
 
 
@@ -1057,7 +1044,7 @@ def vote(actor, session_id: int, application_id: int, choice: str) -> Vote:
     db.session.flush()
     audit.record(actor, "council.vote", existing, scope_id=session.competition_id, before=before,
                  after={"application_id": application.id, "choice": choice})
-    db.session.commit()
+    db.session.flush()
     return existing
 
 
@@ -1108,7 +1095,6 @@ def close_session(actor, session_id: int) -> list[Decision]:
         db.session.add(decision)
         decisions.append(decision)
     if undecided:
-        db.session.rollback()
         raise Conflict(_("No quorum yet for: %(list)s.", list=", ".join(undecided)), code="no_quorum")
     session.closed_at = clock.now()
     audit.record(actor, "council.close", session, scope_id=competition.id,
@@ -1121,8 +1107,7 @@ def close_session(actor, session_id: int) -> list[Decision]:
         jobs.submit("app.notifications.tasks.deliver", "council_decision",
                     {"user_id": application.leader_id, "application_id": application.id},
                     queue="mail", title="notify council decision")
-    db.session.commit()
-    jobs.dispatch()
+    db.session.flush()
     return decisions
 
 
@@ -1180,7 +1165,7 @@ def file_appeal(actor, application_id: int, text: str) -> Appeal:
     db.session.add(appeal)
     db.session.flush()
     audit.record(actor, "appeal.file", appeal, scope_id=competition.id)
-    db.session.commit()
+    db.session.flush()
     return appeal
 
 
@@ -1199,8 +1184,7 @@ def answer_appeal(actor, appeal_id: int, answer: str) -> Appeal:
     jobs.submit("app.notifications.tasks.deliver", "generic", {
         "user_id": appeal.applicant_id, "subject": _("Your appeal was answered"), "body": answer.strip()[:2000],
         "link": f"/applications/{application.id}"}, queue="mail", title="appeal answer")
-    db.session.commit()
-    jobs.dispatch()
+    db.session.flush()
     return appeal
 
 

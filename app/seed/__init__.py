@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from app.accounts.models import Organisation, User
 from app.accounts.services import NewUser, create_user
+from app.core import uow
 from app.core.db import db
 
 logger = logging.getLogger(__name__)
@@ -69,7 +70,7 @@ def seed_organisations(echo) -> int:
             region_code=item.get("region"), bin=item.get("bin"), accredited=bool(item.get("accredited")),
         ))
         created += 1
-    db.session.commit()
+    db.session.flush()
     return created
 
 
@@ -87,7 +88,7 @@ def seed_accounts(echo) -> int:
                             name=item["name"], region=item.get("region"), organisation=organisation),
                     commit=False)
         created += 1
-    db.session.commit()
+    db.session.flush()
     return created
 
 
@@ -97,6 +98,7 @@ def seed_demo(echo=print) -> dict[str, int]:
     for _order, name, func in _steps:
         echo(f"seeding {name}…")
         summary[name] = func(echo)
+        uow.commit()  # each step is a unit of work: a later step's failure keeps the earlier ones
     return summary
 
 

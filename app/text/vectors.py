@@ -111,10 +111,12 @@ class CachedEncoder:
         else:  # pragma: no cover - the two databases the platform supports
             insert = None
         if insert is not None:
+            from app.core.uow import cache_writes
             statement = insert(TextVector.__table__).on_conflict_do_nothing(
                 index_elements=["model_name", "model_version", "text_sha256"])
-            for start in range(0, len(rows), _CHUNK):
-                session.execute(statement, rows[start:start + _CHUNK])
+            with cache_writes() as target:
+                for start in range(0, len(rows), _CHUNK):
+                    target.execute(statement, rows[start:start + _CHUNK])
         else:  # pragma: no cover
             session.add_all(TextVector(**row) for row in rows)
         session.flush()

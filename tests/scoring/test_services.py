@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+
+from app.core import uow
 from sqlalchemy import select
 
 from app.competitions import services as comp
@@ -210,6 +212,7 @@ def test_full_round_to_results(app, make_user):
     decisions = services.close_session(council[0], session.id)
     funded = [d.application_id for d in decisions if d.funded]
     assert funded == [world["applications"][0].id]  # budget and thresholds hold even if everyone votes for
+    uow.commit()  # the decision's notifications are jobs, run once its unit of work commits
     from app.notifications.models import Notification
     notified = {n.user_id for n in Notification.query.filter_by(kind="council_decision")}
     assert notified == {leader.id for leader in world["leaders"]}
@@ -280,6 +283,7 @@ def test_scheduled_reminders(app, make_user, runner, db):
         clock.now() + timedelta(days=30)).isoformat())
     services.compute_assignment(world["mnvo"], world["competition"].id)
     services.send_invitations(world["mnvo"], world["competition"].id)
+    uow.commit()  # the invitations' notifications are jobs, run once their unit of work commits
     before = Notification.query.count()
     assert services.send_due_reminders(days=3) == 0  # nothing due soon
     clock.freeze(clock.now() + timedelta(days=28))
