@@ -1,6 +1,7 @@
 """Accounts: creating users, authenticating them, rate limiting logins, API tokens.
 
-Every function that changes data is a unit of work: validate, mutate, commit. Errors are raised as
+Every function that changes data validates, mutates and flushes; the caller's unit of work commits.
+Errors are raised as
 ``ValidationFailed`` with per-field messages so forms, the API and the CLI report them the same way.
 """
 from __future__ import annotations
@@ -141,17 +142,14 @@ def _build_user(data: NewUser) -> User:
     return user
 
 
-def create_user(data: NewUser, commit: bool = True) -> User:
+def create_user(data: NewUser) -> User:
     errors = validate_new_user(data)
     if errors:
         raise ValidationFailed(fields=errors)
     user = _build_user(data)
     db.session.add(user)
-    if commit:
-        db.session.commit()
-        logger.info("user %s created with roles %s", user.id, user.roles)
-    else:
-        db.session.flush()
+    db.session.flush()
+    logger.info("user %s created with roles %s", user.id, user.roles)
     return user
 
 
@@ -162,7 +160,6 @@ def create_users_bulk(items: list[tuple[int, NewUser]]) -> list[User]:
     for line, data in items:
         errors = validate_new_user(data, existing_emails=seen)
         if errors:
-            db.session.rollback()
             raise ValidationFailed(
                 _("Line %(line)d: %(errors)s", line=line,
                   errors="; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items())),
@@ -171,7 +168,7 @@ def create_users_bulk(items: list[tuple[int, NewUser]]) -> list[User]:
         user = _build_user(data)
         db.session.add(user)
         users.append(user)
-    db.session.commit()
+    db.session.flush()
     logger.info("%d users imported", len(users))
     return users
 
@@ -223,7 +220,7 @@ def authenticate(email: str, password: str, address: str = "unknown") -> User:
         raise Unauthorized(_("Invalid e-mail or password."))
     throttle.clear("LOGIN_RATE_LIMIT", *pair)
     user.last_login_at = clock.now()
-    db.session.commit()
+    db.session.flush()
     return user
 
 
@@ -251,7 +248,7 @@ def issue_token(user: User) -> tuple[str, ApiToken]:
         expires_at=clock.now() + current_app.config["API_TOKEN_TTL"],
     )
     db.session.add(row)
-    db.session.commit()
+    db.session.flush()
     return token, row
 
 
@@ -272,7 +269,7 @@ def revoke_token(token: str) -> bool:
     if row is None or row.revoked_at is not None:
         return False
     row.revoked_at = clock.now()
-    db.session.commit()
+    db.session.flush()
     return True
 
 
@@ -298,7 +295,7 @@ def request_password_reset(email: str, base_url: str) -> None:
         "body": _("To set a new password open %(url)s within an hour. If you did not ask for it, ignore this "
                   "message.", url=f"{base_url.rstrip('/')}/account/reset/{token}"),
         "link": None}, queue="mail", title="password reset")
-    db.session.commit()
+    db.session.flush()
     jobs.dispatch()
 
 
@@ -314,5 +311,5 @@ def reset_password(token: str, password: str) -> User:
     user.password_hash = hash_password(password)
     user.session_version += 1  # signs out every other session
     row.used_at = clock.now()
-    db.session.commit()
+    db.session.flush()
     return user

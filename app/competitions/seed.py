@@ -152,7 +152,7 @@ def _leader_for(item: dict, index: int) -> User:
         org = db.session.scalar(select(Organisation).where(Organisation.code == item.get("organisation")))
         name = (item.get("team") or [f"Leader {index}"])[0]
         user = create_user(NewUser(email=email, password=DEMO_PASSWORD, roles=["researcher"], name=name,
-                                   organisation=org.name_ru if org else None), commit=False)
+                                   organisation=org.name_ru if org else None))
     return user
 
 

@@ -23,8 +23,7 @@ def seed_investors(echo) -> int:
         email = "investor@demo.kz" if n == 0 else item["email"].lower()
         user = db.session.scalar(select(User).where(User.email == email))
         if user is None:
-            user = create_user(NewUser(email=email, password=DEMO_PASSWORD, roles=["investor"], name=item["name"]),
-                               commit=False)
+            user = create_user(NewUser(email=email, password=DEMO_PASSWORD, roles=["investor"], name=item["name"]))
         if db.session.scalar(select(InvestorProfile.id).where(InvestorProfile.user_id == user.id)):
             continue
         if n == 0:

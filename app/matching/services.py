@@ -655,7 +655,7 @@ def create_investor(actor, data: dict) -> InvestorProfile:
     import secrets
     email = str(data.get("email") or "")
     user = create_user(NewUser(email=email, password=secrets.token_urlsafe(16) + "a1", roles=["investor"],
-                               name=str(data.get("name") or "")), commit=False)
+                               name=str(data.get("name") or "")))
     profile = InvestorProfile(user_id=user.id, name=str(data.get("name") or email), created_by_id=actor.id,
                               thesis={}, sectors=[], priorities=[], regions=[], territories=[], portfolio=[])
     db.session.add(profile)

@@ -20,4 +20,4 @@ def unread_count(user) -> int:
 def mark_all_read(user) -> None:
     db.session.execute(update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
                        .values(read_at=clock.now()))
-    db.session.commit()
+    db.session.flush()

@@ -66,7 +66,7 @@ def deliver(kind: str, params: dict, progress=None) -> dict:
         send_email(email, subject, body)
         notification.emailed_at = clock.now()
         sent += 1
-    db.session.commit()
+    db.session.flush()
     return {"sent": sent}
 
 

@@ -41,7 +41,7 @@ def seed_experts(echo) -> int:
         user = db.session.scalar(select(User).where(User.email == item["email"].lower()))
         if user is None:
             user = create_user(NewUser(email=item["email"], password=DEMO_PASSWORD, roles=["expert"],
-                                       name=item["name"]), commit=False)
+                                       name=item["name"]))
             created += 1
         profile = profile_for(user)
         if not profile.texts:

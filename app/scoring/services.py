@@ -104,7 +104,7 @@ def import_experts(actor, rows: list[dict]) -> list[ExpertProfile]:
         if user is None:
             try:
                 user = create_user(NewUser(email=email, password=secrets.token_urlsafe(16) + "a1",
-                                           roles=["expert"], name=str(row["name"])), commit=False)
+                                           roles=["expert"], name=str(row["name"])))
             except ValidationFailed as error:
                 message = _("Row %(n)d: %(e)s", n=number,
                             e="; ".join(" ".join(v) for v in error.fields.values()))

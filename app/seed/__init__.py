@@ -85,8 +85,7 @@ def seed_accounts(echo) -> int:
             org = db.session.scalar(select(Organisation).where(Organisation.code == item["org"]))
             organisation = org.name_ru if org else None
         create_user(NewUser(email=item["email"], password=DEMO_PASSWORD, roles=item["roles"],
-                            name=item["name"], region=item.get("region"), organisation=organisation),
-                    commit=False)
+                            name=item["name"], region=item.get("region"), organisation=organisation))
         created += 1
     db.session.flush()
     return created
