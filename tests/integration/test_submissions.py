@@ -11,6 +11,7 @@ from app.accounts.services import NewUser, create_user
 from app.competitions import services
 from app.competitions.models import Application
 from app.core import time as clock
+from app.core import uow
 from app.core.db import db
 
 pytestmark = pytest.mark.integration
@@ -34,6 +35,7 @@ def _setup(n):
             "duration_months": 12})
         leaders.append(leader.email)
         ids.append(application.id)
+    uow.commit()  # the setup is its own unit of work: the concurrent clients below run in other sessions
     return leaders, ids
 
 
