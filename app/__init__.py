@@ -112,7 +112,9 @@ def _register_domains() -> None:
     import app.competitions.permissions  # noqa: F401
     import app.scoring.permissions  # noqa: F401
     import app.scoring.services  # noqa: F401
+    import app.matching.permissions  # noqa: F401
     import app.matching.services  # noqa: F401
+    import app.jobs.permissions  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -147,7 +147,6 @@ OWNER_PAGES = [
     ("investor", "GET", "/matching/feed"),
     ("investor", "GET", "/matching/projects/{visible_application_id}"),
     ("investor", "GET", "/api/v1/investors/me/matches"),
-    ("council", "GET", "/api/v1/competitions/{competition_id}/ranking"),
     ("admin", "GET", "/competitions/{competition_id}/manage"),
 ]
 
@@ -159,6 +158,22 @@ def test_owners_get_in(app, client, make_user):
         url = template.format(**ids)
         response = call(client, method, url, token)
         assert response.status_code == 200, (who, url, response.status_code)
+
+
+def test_council_sees_the_ranking_only_at_the_council_stage(app, client, make_user):
+    from app.core import uow
+    owners, _strangers, ids = build(make_user)
+    council = owners["council"]
+    for url in ("/api/v1/competitions/{competition_id}/ranking", "/competitions/{competition_id}/ranking",
+                "/competitions/{competition_id}/ranking.csv"):
+        token = login(client, council)
+        assert call(client, "GET", url.format(**ids), token).status_code == 404, url  # still in review
+    from app.competitions.models import Competition
+    from app.core.db import db
+    db.session.get(Competition, ids["competition_id"]).status = "council"  # the stage under test
+    uow.commit()
+    token = login(client, council)
+    assert call(client, "GET", "/api/v1/competitions/{competition_id}/ranking".format(**ids), token).status_code == 200
 
 
 def test_matrix_covers_every_route(app):

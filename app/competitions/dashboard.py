@@ -26,14 +26,14 @@ def open_competitions() -> dict:
 @register_nav
 def nav() -> list[dict]:
     items = [{"url": url_for("competitions.index"), "label": _("Competitions")}]
-    if getattr(current_user, "is_authenticated", False) and current_user.has_role("researcher"):
+    if can(current_user, "desk.applicant"):
         items.append({"url": url_for("competitions.my_applications"), "label": _("My applications")})
     return items
 
 
 @register_panel(10)
 def researcher_panel(user):
-    if not user.has_role("researcher"):
+    if not can(user, "desk.applicant"):
         return None
     return {
         "template": "competitions/_panel_researcher.html",
@@ -44,7 +44,7 @@ def researcher_panel(user):
 
 @register_panel(20)
 def organiser_panel(user):
-    if not user.has_role("mnvo", "akimat", "admin"):
+    if not can(user, "desk.operator"):
         return None
     items, _total = services.list_competitions(user, None, 1, 100)
     managed = [c for c in items if can(user, "competition.manage", c)][:20]
@@ -61,7 +61,7 @@ def organiser_panel(user):
 
 @register_panel(15)
 def org_head_panel(user):
-    if not user.has_role("org_head") or user.organisation_id is None:
+    if not can(user, "desk.org_head"):
         return None
     drafts = db.session.scalars(
         select(Application)

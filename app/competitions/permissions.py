@@ -3,7 +3,10 @@ templates only ask ``can(...)`` for display."""
 from __future__ import annotations
 
 from app.competitions.models import A_DRAFT, COUNCIL, DRAFT, RESULTS, ARCHIVED, Application, Competition
-from app.core.permissions import rule
+from app.core.permissions import role_rule, rule
+
+role_rule("desk.applicant", "researcher")          # "My applications", the researcher's panel
+role_rule("desk.operator", "mnvo", "akimat", "admin")  # the organiser's panel, "new competition"
 
 
 def manages(user, competition: Competition) -> bool:
@@ -13,6 +16,29 @@ def manages(user, competition: Competition) -> bool:
     if competition.region_code is None:
         return user.has_role("mnvo")
     return user.has_role("akimat") and user.region_code == competition.region_code
+
+
+def own_region(user) -> str | None:
+    """The region an organiser's new competition belongs to when none is given: an akimat operator's own
+    (its competitions are always its region's); None (national) for МНВО and admins."""
+    if user is not None and user.has_role("akimat") and not user.has_role("mnvo", "admin"):
+        return user.region_code
+    return None
+
+
+def visible_clause(user):
+    """Which competitions a user may list: everything but drafts, plus the drafts they manage."""
+    from sqlalchemy import or_, true
+    if user is None or not getattr(user, "is_authenticated", False):
+        return Competition.status != DRAFT
+    if user.has_role("admin"):
+        return true()
+    mine = []
+    if user.has_role("mnvo"):
+        mine.append(Competition.region_code.is_(None))
+    if user.has_role("akimat") and user.region_code:
+        mine.append(Competition.region_code == user.region_code)
+    return or_(Competition.status != DRAFT, *mine)
 
 
 @rule("competition.create")
@@ -41,7 +67,10 @@ def can_apply(user, competition: Competition) -> bool:
 
 @rule("competition.ranking")
 def can_see_ranking(user, competition: Competition) -> bool:
-    return manages(user, competition) or user.has_role("council")
+    """The organiser at any stage; council members only once the ranking is theirs to decide on (not the live
+    ranking of a competition still in expert review)."""
+    return manages(user, competition) or (user.has_role("council")
+                                          and competition.status in (COUNCIL, RESULTS, ARCHIVED))
 
 
 def is_member(user, application: Application, confirmed_only: bool = False) -> bool:
@@ -114,3 +143,8 @@ def can_see_full_application(user, application: Application) -> bool:
     if user.has_role("council") and application.competition.status in (COUNCIL, RESULTS, ARCHIVED):
         return True
     return any(predicate(user, application) for predicate in _full_extensions)
+
+
+@rule("desk.org_head")
+def has_org_head_desk(user, _obj=None) -> bool:
+    return user.has_role("org_head") and user.organisation_id is not None

@@ -25,7 +25,7 @@ from app.competitions import rules as R
 from app.competitions.models import (A_ADMITTED, A_DRAFT, A_REJECTED, A_SUBMITTED, A_WITHDRAWN, CATEGORIES,
                                      CLOSED, DRAFT, INSTRUMENTS, LANGS, OPEN, PUBLISHED, RESULTS,
                                      Application, ApplicationMember, Attachment, BlockedPerson, Competition)
-from app.competitions.permissions import manages
+from app.competitions.permissions import manages, own_region, visible_clause
 from app.core import audit, uow
 from app.core import time as clock
 from app.core.db import db
@@ -263,8 +263,8 @@ def create_competition(actor, data: dict) -> Competition:
     region = data.get("region") or None
     if region is not None and not is_region(region):
         raise ValidationFailed(fields={"region": [_("Unknown region code %(code)s.", code=str(region)[:40])]})
-    if actor is not None and actor.has_role("akimat") and not actor.has_role("mnvo", "admin") and region is None:
-        region = actor.region_code  # an akimat operator's competitions are always its region's
+    if region is None:
+        region = own_region(actor)
     authorize(actor, "competition.create", region)
     instrument = data.get("instrument")
     defaults = template(instrument if isinstance(instrument, str) else "")
@@ -372,19 +372,10 @@ def _transition_problem(c: Competition, to: str, now: datetime, reason: str | No
 
 
 def visible_competitions_query(user, status: str | None = None):
-    query = select(Competition)
+    query = select(Competition).where(visible_clause(user))
     if status:
         query = query.where(Competition.status == status)
-    if user is None or not getattr(user, "is_authenticated", False):
-        return query.where(Competition.status != DRAFT)
-    if user.has_role("admin"):
-        return query
-    mine = []
-    if user.has_role("mnvo"):
-        mine.append(Competition.region_code.is_(None))
-    if user.has_role("akimat") and user.region_code:
-        mine.append(Competition.region_code == user.region_code)
-    return query.where(or_(Competition.status != DRAFT, *mine))
+    return query
 
 
 def list_competitions(user, status: str | None = None, page: int = 1, per_page: int = 20,

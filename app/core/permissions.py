@@ -24,6 +24,14 @@ def rule(name: str):
     return decorator
 
 
+def role_rule(name: str, *roles: str) -> Rule:
+    """Register a rule that only asks for one of ``roles`` (desks, menus, role-wide lists)."""
+    def check(user, _obj=None) -> bool:
+        return user.has_role(*roles)
+    check.__name__ = check.__qualname__ = f"has_role_for_{name.replace('.', '_')}"
+    return rule(name)(check)
+
+
 def is_authenticated(user) -> bool:
     return bool(user is not None and getattr(user, "is_authenticated", False))
 

@@ -16,13 +16,13 @@ from sqlalchemy import func, select
 from app import jobs
 
 from app.competitions.models import (A_ADMITTED, A_FUNDED, A_NOT_FUNDED, A_RESERVE, A_SUBMITTED, Application)
-from app.competitions.permissions import extend_view
 from app.core import audit
 from app.core import time as clock
 from app.core import uow
 from app.core.db import db
 from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from app.core.permissions import authorize, rule
+from app.core.permissions import authorize, can
+from app.matching import permissions as _rules  # noqa: F401  (registers the rules the services ask)
 from app.matching.models import Commitment, Introduction, InvestorProfile, MatchFeedback
 
 logger = logging.getLogger(__name__)
@@ -50,34 +50,6 @@ def pool_query():
 def _introduction(investor_id: int, application_id: int) -> Introduction | None:
     return db.session.scalar(select(Introduction).where(Introduction.investor_id == investor_id,
                                                         Introduction.application_id == application_id))
-
-
-def _investor_teaser(user, application) -> bool:
-    return user.has_role("investor") and in_pool(application)
-
-
-def _investor_full(user, application) -> bool:
-    if not user.has_role("investor") or not in_pool(application):
-        return False
-    intro = _introduction(user.id, application.id)
-    return bool(intro and intro.status == Introduction.ACCEPTED
-                and (not intro.nda_required or intro.nda_accepted_at is not None))
-
-
-extend_view(_investor_teaser, full=False)
-extend_view(_investor_full, full=True)
-
-
-@rule("investor.edit")
-def _can_edit_investor(user, profile: InvestorProfile) -> bool:
-    """The investor; an admin; or the operator (e.g. of a territory's managing company) who created it."""
-    return profile.user_id == user.id or user.has_role("admin") or (
-        profile.created_by_id == user.id and user.has_role("mnvo"))
-
-
-@rule("investor.create")
-def _can_create_investor(user, _obj=None) -> bool:
-    return user.has_role("admin", "mnvo")
 
 
 # --- records for the engine ----------------------------------------------------------------------------
@@ -327,8 +299,7 @@ def _reason_texts(reasons: list, lang: str) -> list[str]:
 def investor_matches(actor, top: int = 20, filters: dict | None = None, lang: str = "ru",
                      with_reasons: bool = True) -> list[dict]:
     """The investor's feed: pool projects ranked for this investor, filtered, with reasons."""
-    if not actor.has_role("investor"):
-        raise PermissionDenied()
+    authorize(actor, "desk.investor")
     profile = db.session.scalar(select(InvestorProfile).where(InvestorProfile.user_id == actor.id))
     if profile is None:
         return []
@@ -383,8 +354,7 @@ def project_matches(actor, application_id: int, top: int = 10, lang: str = "ru")
 # --- investor profiles -----------------------------------------------------------------------------------
 
 def my_profile(actor) -> InvestorProfile:
-    if not actor.has_role("investor"):
-        raise PermissionDenied()
+    authorize(actor, "desk.investor")
     profile = db.session.scalar(select(InvestorProfile).where(InvestorProfile.user_id == actor.id))
     if profile is None:
         profile = InvestorProfile(user_id=actor.id, name=actor.name or actor.email, thesis={}, sectors=[],
@@ -499,8 +469,9 @@ def update_profile(actor, profile_id: int, data: dict) -> InvestorProfile:
 
 def _pool_application_for_investor(actor, application_id: int) -> Application:
     application = db.session.get(Application, application_id)
-    if application is None or not actor.has_role("investor") or not in_pool(application):
+    if application is None:
         raise NotFound()
+    authorize(actor, "pool.project", application, hide=True)
     return application
 
 
@@ -617,7 +588,7 @@ def record_commitment(actor, introduction_id: int, amount, year: int | None = No
 
 def pipeline(actor) -> dict:
     """The investor's funnel: matched, interested, introduced, committed."""
-    matched = len(investor_matches(actor, top=50, with_reasons=False)) if actor.has_role("investor") else 0
+    matched = len(investor_matches(actor, top=50, with_reasons=False)) if can(actor, "desk.investor") else 0
     interested = db.session.scalar(select(func.count(MatchFeedback.id)).where(
         MatchFeedback.investor_id == actor.id, MatchFeedback.verdict == "interested")) or 0
     introduced = db.session.scalar(select(func.count(Introduction.id)).where(

@@ -197,7 +197,7 @@ def request_introduction(application_id):
 
 def _project_page(application_id: int, bound: dict | None = None, status: int = 200):
     application = competitions.get_application_for(current_user, application_id)  # 404 unless visible
-    if not current_user.has_role("investor"):
+    if not can(current_user, "desk.investor"):
         return redirect(f"/applications/{application.id}")  # the competitions page (their blueprint)
     intro = next((i for i in services.introductions_for_investor(current_user)
                   if i.application_id == application.id), None)
@@ -262,7 +262,7 @@ def record_commitment(application_id, introduction_id):
 @login_required
 def requests():
     incoming = services.introductions_for_leader(current_user)
-    sent = services.introductions_for_investor(current_user) if current_user.has_role("investor") else []
+    sent = services.introductions_for_investor(current_user) if can(current_user, "desk.investor") else []
     forms = {i.id: AnswerForm(formdata=None, prefix=f"a{i.id}", data={"require_nda": i.nda_required})
              for i in incoming if i.status == Introduction.REQUESTED}
     return render_template("matching/requests.html", incoming=incoming, sent=sent, forms=forms,
@@ -421,7 +421,7 @@ def pipeline_funnel(pipeline: dict):
 
 @register_panel(5)
 def investor_panel(user):
-    if not user.has_role("investor"):
+    if not can(user, "desk.investor"):
         return None
     pipeline = services.pipeline(user)
     return {"template": "matching/_panel_investor.html", "pipeline": pipeline,
@@ -430,7 +430,7 @@ def investor_panel(user):
 
 @register_panel(12)
 def leader_panel(user):
-    if not user.has_role("researcher"):
+    if not can(user, "desk.leader"):
         return None
     incoming = services.introductions_for_leader(user)
     visible = [a for a in competitions.my_applications(user)
@@ -446,8 +446,8 @@ def nav() -> list[dict]:
     if not getattr(current_user, "is_authenticated", False):
         return []
     items = []
-    if current_user.has_role("investor"):
+    if can(current_user, "desk.investor"):
         items.append({"url": url_for("matching.feed"), "label": _("Investor feed")})
-    if current_user.has_role("mnvo", "admin", "akimat"):
+    if can(current_user, "desk.indicators"):
         items.append({"url": url_for("matching.indicators"), "label": _("Indicators")})
     return items

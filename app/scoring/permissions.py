@@ -3,8 +3,27 @@ from __future__ import annotations
 
 from app.competitions.permissions import extend_view, manages
 from app.core.db import db
-from app.core.permissions import rule
+from app.competitions.models import COUNCIL, RESULTS
+from app.core.permissions import role_rule, rule
 from app.scoring.models import ACCEPTED, INVITED, SUBMITTED, ExpertAssignment
+
+
+role_rule("desk.expert", "expert")                   # the expert desk, the expert's own profile
+role_rule("desk.council", "council")                 # the council member's panel
+role_rule("desk.reviews", "mnvo", "akimat", "admin")  # the operator's review panel
+role_rule("expert.block", "mnvo", "admin")            # the registry of unscrupulous experts
+
+
+@rule("experts.import")
+def can_import_experts(user, competition) -> bool:
+    """Only the competition's organiser, into its own competition (an akimat never into a national one)."""
+    return manages(user, competition)
+
+
+@rule("reviews.named")
+def can_see_named_reviews(user, competition) -> bool:
+    """Reviews with the experts' names: the organiser; council members once the council stage began."""
+    return manages(user, competition) or (user.has_role("council") and competition.status in (COUNCIL, RESULTS))
 
 
 @rule("assignment.respond")

@@ -51,8 +51,7 @@ def profile_for(user: User) -> ExpertProfile:
 
 
 def update_profile(actor, data: dict) -> ExpertProfile:
-    if not actor.has_role("expert"):
-        raise PermissionDenied()
+    authorize(actor, "desk.expert")
     profile = profile_for(actor)
     errors: dict = {}
     for key in ("organisation", "country"):
@@ -88,10 +87,13 @@ def update_profile(actor, data: dict) -> ExpertProfile:
     return profile
 
 
-def import_experts(actor, rows: list[dict]) -> list[ExpertProfile]:
-    """Operators import experts in bulk (all or nothing) and invite them (a notification each)."""
-    if not actor.has_role("mnvo", "akimat", "admin"):
-        raise PermissionDenied()
+def import_experts(actor, competition_id: int, rows: list[dict]) -> list[ExpertProfile]:
+    """The organiser of a competition imports new experts in bulk (all or nothing) and invites them (a
+    notification each). An import creates accounts; it never changes an existing one: granting a role to
+    someone else's account or rewriting an expert's organisation, country or foreign flag (which the
+    conflict checks and the foreign quota rely on) is refused with the row's number."""
+    competition = competitions.get_competition_for(actor, competition_id)
+    authorize(actor, "experts.import", competition, hide=True)
     from app.accounts.services import NewUser, create_user
     import secrets
     profiles = []
@@ -109,8 +111,15 @@ def import_experts(actor, rows: list[dict]) -> list[ExpertProfile]:
                 message = _("Row %(n)d: %(e)s", n=number,
                             e="; ".join(" ".join(v) for v in error.fields.values()))
                 raise ValidationFailed(message, fields={"file": [message]}) from None
-        elif "expert" not in user.roles:
-            user.add_role("expert")
+        else:
+            message = _("Row %(n)d: %(email)s already has an account; an import only creates new experts "
+                        "(existing experts keep their own profile).", n=number, email=email)
+            raise ValidationFailed(message, fields={"file": [message]})
+        texts = row.get("texts")
+        if not texts or (isinstance(texts, list) and not any(str(t).strip() for t in texts)):
+            message = _("Row %(n)d: give the expert's publication or project texts (the assignment matches "
+                        "them with the applications).", n=number)
+            raise ValidationFailed(message, fields={"file": [message]})
         profile = profile_for(user)
         profile.organisation = str(row.get("organisation") or profile.organisation)
         profile.country = str(row.get("country") or profile.country)
@@ -136,8 +145,7 @@ def import_experts(actor, rows: list[dict]) -> list[ExpertProfile]:
 
 
 def block_expert(actor, user_id: int, reason: str) -> None:
-    if not actor.has_role("mnvo", "admin"):
-        raise PermissionDenied()
+    authorize(actor, "expert.block")
     if not (reason or "").strip():
         raise ValidationFailed(fields={"reason": [_("Give the reason.")]})
     user = db.session.get(User, user_id)
@@ -476,8 +484,7 @@ def assignments_of(actor, competition_id: int) -> list[ExpertAssignment]:
 
 
 def my_assignments(actor) -> list[ExpertAssignment]:
-    if not actor.has_role("expert"):
-        raise PermissionDenied()
+    authorize(actor, "desk.expert")
     from sqlalchemy.orm import selectinload
     return db.session.scalars(select(ExpertAssignment).where(
         ExpertAssignment.expert_id == actor.id, ExpertAssignment.status != PROPOSED)
@@ -764,7 +771,7 @@ def reviews_visible_to(actor, application_id: int) -> list[dict]:
     application = competitions.get_application_for(actor, application_id)
     reviews = _submitted_reviews(application.id)
     competition = application.competition
-    if manages(actor, competition) or (actor.has_role("council") and competition.status in (COUNCIL, RESULTS)):
+    if can(actor, "reviews.named", competition):
         return [_review_dict(r, anonymous=False, index=n) for n, r in enumerate(reviews, 1)]
     mine = db.session.scalar(select(ExpertAssignment).where(
         ExpertAssignment.application_id == application.id, ExpertAssignment.expert_id == actor.id))

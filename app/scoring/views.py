@@ -146,8 +146,7 @@ def expert_desk():
 @bp.route("/expert/profile", methods=["GET", "POST"])
 @login_required
 def expert_profile():
-    if not current_user.has_role("expert"):
-        raise PermissionDenied()
+    authorize(current_user, "desk.expert")
     profile = services.profile_for(current_user)
     form, status = ProfileForm(data=profile_initial(profile)), 200
     if form.validate_on_submit():
@@ -343,7 +342,7 @@ def _round_page(competition_id: int, status: int = 200, pick_errors: dict | None
         apps_by_id={a.id: a for a in applications}, pick_errors=pick_errors or {},
         block_errors=block_errors or {}, general_errors=general_errors, action=ActionForm(formdata=None),
         import_form=import_form if import_form is not None else ImportExpertsForm(formdata=None),
-        may_block=current_user.has_role("mnvo", "admin"), now=clock.now(),
+        may_block=can(current_user, "expert.block"), now=clock.now(),
     ), status
 
 
@@ -470,7 +469,7 @@ def import_experts(competition_id):
     form = ImportExpertsForm()
     if form.validate_on_submit():
         try:
-            profiles = services.import_experts(current_user, form.rows())
+            profiles = services.import_experts(current_user, competition_id, form.rows())
         except ValueError as error:
             form.file.errors = [str(error)]
         except ValidationFailed as error:
@@ -798,14 +797,14 @@ def answer_appeal(competition_id, appeal_id):
 
 @register_nav
 def nav() -> list[dict]:
-    if getattr(current_user, "is_authenticated", False) and current_user.has_role("expert"):
+    if can(current_user, "desk.expert"):
         return [{"url": url_for("scoring.expert_desk"), "label": _("Expert desk")}]
     return []
 
 
 @register_panel(12)
 def expert_panel(user):
-    if not user.has_role("expert"):
+    if not can(user, "desk.expert"):
         return None
     items = services.my_assignments(user)
     return {"template": "scoring/_panel_expert.html",
@@ -816,7 +815,7 @@ def expert_panel(user):
 
 @register_panel(14)
 def council_panel(user):
-    if not user.has_role("council"):
+    if not can(user, "desk.council"):
         return None
     items, _total = competitions.list_competitions(user, "council", 1, 50)
     return {"template": "scoring/_panel_council.html", "competitions": items}
@@ -824,7 +823,7 @@ def council_panel(user):
 
 @register_panel(22)
 def operator_panel(user):
-    if not user.has_role("mnvo", "akimat", "admin"):
+    if not can(user, "desk.reviews"):
         return None
     rows = []
     for status in ("review", "council"):

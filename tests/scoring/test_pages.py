@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from sqlalchemy import select
 
 from app.competitions import services as comp
 from app.core.db import db
@@ -366,3 +367,40 @@ def test_expert_profile_and_dashboard_panels(app, client, auth, make_user):
     assert client.get("/expert/profile").status_code == 403
     _as(auth, world["mnvo"])
     assert "Expert review and council" in client.get("/dashboard").get_data(as_text=True)
+
+
+def test_import_experts_only_by_the_organiser_and_never_changes_existing_accounts(app, client, auth, make_user):
+    from app.accounts.models import User
+    from app.scoring.models import ExpertProfile
+    world = review_world(make_user, n_applications=1, n_experts=2, k=2)
+    cid = world["competition"].id  # a national competition
+    expert = world["experts"][0]
+    researcher = world["leaders"][0]
+    before = db.session.scalar(select(ExpertProfile).where(ExpertProfile.user_id == expert.id))
+    organisation, foreign = before.organisation, before.foreign
+    akimat = make_user("akimat", region="abai")
+    rows = (f"email,name,organisation,country,foreign,texts\n"
+            f"{researcher.email},R,Org X,Germany,yes,Paper\n"
+            f"{akimat.email},A,Org X,Germany,yes,Paper\n").encode()
+    _as(auth, akimat)
+    response = client.post(f"/competitions/{cid}/review/import", data={"file": (io.BytesIO(rows), "x.csv")},
+                           content_type="multipart/form-data")
+    assert response.status_code in (403, 404)
+    db.session.expire_all()
+    assert "expert" not in db.session.get(User, researcher.id).roles
+    assert "expert" not in db.session.get(User, akimat.id).roles
+    auth.logout()
+    _as(auth, world["mnvo"])  # the organiser itself may not rewrite an expert or grant a role either
+    rows = (f"email,name,organisation,country,foreign,texts\n"
+            f"{expert.email},E,Elsewhere,Germany,yes,Paper\n").encode()
+    response = client.post(f"/competitions/{cid}/review/import", data={"file": (io.BytesIO(rows), "x.csv")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 422 and "Row 1" in response.get_data(as_text=True)
+    rows = b"email,name\nnot.an.expert.yet@example.kz,No Texts\n"
+    response = client.post(f"/competitions/{cid}/review/import", data={"file": (io.BytesIO(rows), "x.csv")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 422
+    db.session.expire_all()
+    after = db.session.scalar(select(ExpertProfile).where(ExpertProfile.user_id == expert.id))
+    assert (after.organisation, after.foreign) == (organisation, foreign)
+    assert db.session.scalar(select(User).where(User.email == "not.an.expert.yet@example.kz")) is None
