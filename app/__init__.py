@@ -110,8 +110,6 @@ def _check_production(app: Flask) -> None:
 def _register_domains() -> None:
     """Import each domain's permission rules and service hooks (lifecycle guards, signal handlers)."""
     import app.competitions.permissions  # noqa: F401
-    import app.scoring.permissions  # noqa: F401
-    import app.scoring.services  # noqa: F401
     import app.matching.permissions  # noqa: F401
     import app.matching.services  # noqa: F401
     import app.jobs.permissions  # noqa: F401
@@ -134,5 +132,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(competitions_bp, url_prefix="")
     from app.matching.views import bp as matching_bp  # also registers its dashboard panels and menu items
     app.register_blueprint(matching_bp, url_prefix="/matching")
-    from app.scoring.views import bp as scoring_bp  # pages, dashboard panels, the "Expert desk" menu item
-    app.register_blueprint(scoring_bp, url_prefix="")
+    from app import scoring
+    scoring.init_app(app)  # pages, dashboard panels, the "Expert desk" menu item

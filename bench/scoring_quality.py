@@ -30,7 +30,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.scoring.affinity import (  # noqa: E402
+from app.scoring.review.affinity import (  # noqa: E402
     DEFAULT_WEIGHTS,
     AffinityModel,
     ExpertVectors,
@@ -251,7 +251,7 @@ def main() -> None:
 
 
 def _z_nan(m):
-    from app.scoring.affinity import standardise
+    from app.scoring.review.affinity import standardise
 
     return standardise(m)
 

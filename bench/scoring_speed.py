@@ -29,8 +29,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.scoring.affinity import AffinityModel, ExpertVectors, application_text, expert_texts  # noqa: E402
-from app.scoring.assignment import assign  # noqa: E402
+from app.scoring.review.affinity import AffinityModel, ExpertVectors, application_text, expert_texts  # noqa: E402
+from app.scoring.review.assignment import assign  # noqa: E402
 
 STEMS = {
     "ru": (

@@ -8,7 +8,8 @@ import re
 import pytest
 
 from app.matching import services as matching
-from app.scoring import services as scoring
+from app.scoring.review import assignments as assignment_ops
+from app.scoring.review import reviews as review_ops
 from tests.conftest import PASSWORD
 from tests.scoring.helpers import FULL_REVIEW, review_world
 
@@ -21,13 +22,13 @@ MISSING = 987654
 def build(make_user):
     world = review_world(make_user, n_applications=2, n_experts=3, k=2)
     competition, application = world["competition"], world["applications"][0]
-    scoring.compute_assignment(world["mnvo"], competition.id)
-    scoring.send_invitations(world["mnvo"], competition.id)
-    rows = scoring.assignments_of(world["mnvo"], competition.id)
+    assignment_ops.compute_assignment(world["mnvo"], competition.id)
+    assignment_ops.send_invitations(world["mnvo"], competition.id)
+    rows = assignment_ops.assignments_of(world["mnvo"], competition.id)
     assignment = next(r for r in rows if r.application_id == application.id)
     expert = next(e for e in world["experts"] if e.id == assignment.expert_id)
-    scoring.declare(expert, assignment.id, False)
-    review = scoring.save_review(expert, assignment.id, {**FULL_REVIEW, "submit": True})
+    assignment_ops.declare(expert, assignment.id, False)
+    review = review_ops.save_review(expert, assignment.id, {**FULL_REVIEW, "submit": True})
     investor = make_user("investor")
     profile = matching.my_profile(investor)
     matching.update_profile(investor, profile.id, {"thesis": {"en": "nuclear medicine isotopes"}, "trl_min": 4})
@@ -38,7 +39,7 @@ def build(make_user):
     from app.competitions.models import Attachment
     from app.core.db import db
     attachment = db.session.query(Attachment).filter_by(application_id=application.id).first()
-    job = scoring.start_assignment_job(world["mnvo"], competition.id)
+    job = assignment_ops.start_assignment_job(world["mnvo"], competition.id)
     owners = {
         "leader": leader, "mnvo": world["mnvo"], "expert": expert, "investor": investor,
         "admin": make_user("admin"), "council": make_user("council"),

@@ -6,7 +6,10 @@ from flask import g, jsonify
 from app.api import bp, json_body, listing, page_args
 from app.api.openapi import PAGING, doc
 from app.core.errors import ValidationFailed
-from app.scoring import services
+from app.scoring.council import sessions as council_ops
+from app.scoring.review import assignments as assignment_ops
+from app.scoring.review import ranking as ranking_ops
+from app.scoring.review import reviews as review_ops
 from app.scoring.models import ExpertAssignment
 
 
@@ -29,12 +32,12 @@ def assignment_json(a: ExpertAssignment, with_terms: bool = True) -> dict:
 def create_assignments(competition_id):
     data = json_body()
     if data.get("auto") is True:
-        services.compute_assignment(g.api_user, competition_id)
+        assignment_ops.compute_assignment(g.api_user, competition_id)
     elif isinstance(data.get("pairs"), list):
-        services.add_assignments(g.api_user, competition_id, data["pairs"])
+        assignment_ops.add_assignments(g.api_user, competition_id, data["pairs"])
     else:
         raise ValidationFailed(fields={"auto": ["Send {\"auto\": true} or {\"pairs\": [...]}."]})
-    items = services.assignments_of(g.api_user, competition_id)
+    items = assignment_ops.assignments_of(g.api_user, competition_id)
     return jsonify(listing([assignment_json(a) for a in items if a.status != "released"], len(items)))
 
 
@@ -43,7 +46,7 @@ def create_assignments(competition_id):
      params=PAGING)
 def list_assignments(competition_id):
     page, per_page = page_args()
-    items = services.assignments_of(g.api_user, competition_id)
+    items = assignment_ops.assignments_of(g.api_user, competition_id)
     chunk = items[(page - 1) * per_page: page * per_page]
     return jsonify(listing([assignment_json(a) for a in chunk], len(items)))
 
@@ -52,14 +55,14 @@ def list_assignments(competition_id):
 @doc("/competitions/{competition_id}/invitations", "post", "Send invitations for all proposed assignments",
      roles="its organiser")
 def send_invitations(competition_id):
-    return jsonify({"invited": services.send_invitations(g.api_user, competition_id)})
+    return jsonify({"invited": assignment_ops.send_invitations(g.api_user, competition_id)})
 
 
 @bp.get("/expert/assignments")
 @doc("/expert/assignments", "get", "My assignments", roles="expert", params=PAGING)
 def my_assignments():
     page, per_page = page_args()
-    items = services.my_assignments(g.api_user)
+    items = assignment_ops.my_assignments(g.api_user)
     chunk = items[(page - 1) * per_page: page * per_page]
     return jsonify(listing([{**assignment_json(a, with_terms=False), "title": a.application.title,
                              "abstract": a.application.abstract, "irn": a.application.irn}
@@ -73,7 +76,7 @@ def my_assignments():
                                                                                      409: "Already declared"})
 def declaration(assignment_id):
     data = json_body()
-    assignment = services.declare(g.api_user, assignment_id, data.get("conflict"), str(data.get("reason") or ""))
+    assignment = assignment_ops.declare(g.api_user, assignment_id, data.get("conflict"), str(data.get("reason") or ""))
     return jsonify(assignment_json(assignment, with_terms=False))
 
 
@@ -82,7 +85,7 @@ def declaration(assignment_id):
      body={"type": "object", "properties": {"reason": {"type": "string"}}})
 def decline(assignment_id):
     data = json_body(required=False)
-    return jsonify(assignment_json(services.decline(g.api_user, assignment_id, str(data.get("reason") or "")),
+    return jsonify(assignment_json(assignment_ops.decline(g.api_user, assignment_id, str(data.get("reason") or "")),
                                    with_terms=False))
 
 
@@ -97,9 +100,9 @@ def review_json(review) -> dict:
 @doc("/assignments/{assignment_id}/review", "get", "My review of this assignment (403 before the declaration)",
      roles="the assigned expert")
 def get_review(assignment_id):
-    assignment = services.review_for(g.api_user, assignment_id)
+    assignment = review_ops.review_for(g.api_user, assignment_id)
     body = review_json(assignment.review) if assignment.review else {"status": "empty"}
-    body["others"] = services.reviews_visible_to(g.api_user, assignment.application_id)
+    body["others"] = review_ops.reviews_visible_to(g.api_user, assignment.application_id)
     return jsonify(body)
 
 
@@ -114,14 +117,14 @@ def put_review(assignment_id):
     version = data.pop("version", None)
     if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
         raise ValidationFailed(fields={"version": ["integer"]})
-    return jsonify(review_json(services.save_review(g.api_user, assignment_id, data, version)))
+    return jsonify(review_json(review_ops.save_review(g.api_user, assignment_id, data, version)))
 
 
 @bp.get("/applications/<int:application_id>/reviews")
 @doc("/applications/{application_id}/reviews", "get", "Submitted reviews the caller may see (blind until one's "
      "own review is submitted; anonymised for applicants)")
 def application_reviews(application_id):
-    items = services.reviews_visible_to(g.api_user, application_id)
+    items = review_ops.reviews_visible_to(g.api_user, application_id)
     return jsonify(listing(items, len(items)))
 
 
@@ -129,7 +132,7 @@ def application_reviews(application_id):
 @doc("/competitions/{competition_id}/ranking", "get", "Ranked list with totals, thresholds and the funding line",
      roles="organiser, council")
 def get_ranking(competition_id):
-    result = services.ranking(g.api_user, competition_id)
+    result = ranking_ops.ranking(g.api_user, competition_id)
     return jsonify({**result, "total": len(result["items"])})
 
 
@@ -139,7 +142,7 @@ def get_ranking(competition_id):
                                             "attendees": {"type": "array", "items": {"type": "integer"}}}})
 def open_council(competition_id):
     data = json_body(required=False)
-    session = services.open_session(g.api_user, competition_id, data.get("members"), data.get("attendees"))
+    session = council_ops.open_session(g.api_user, competition_id, data.get("members"), data.get("attendees"))
     return jsonify({"id": session.id, "members": session.members, "attendees": session.attendees}), 201
 
 
@@ -154,7 +157,7 @@ def council_vote(session_id):
         application_id = int(data.get("application_id"))
     except (TypeError, ValueError):
         raise ValidationFailed(fields={"application_id": ["integer"]}) from None
-    v = services.vote(g.api_user, session_id, application_id, str(data.get("choice") or ""))
+    v = council_ops.vote(g.api_user, session_id, application_id, str(data.get("choice") or ""))
     return jsonify({"id": v.id, "application_id": v.application_id, "choice": v.choice})
 
 
@@ -162,7 +165,7 @@ def council_vote(session_id):
 @doc("/council/{session_id}/close", "post", "Close the session and record the decisions", roles="organiser, council",
      responses={200: "Decisions", 409: "No quorum yet"})
 def council_close(session_id):
-    decisions = services.close_session(g.api_user, session_id)
+    decisions = council_ops.close_session(g.api_user, session_id)
     return jsonify(listing([{"application_id": d.application_id, "funded": d.funded,
                              "amount_kzt": float(d.amount_kzt) if d.amount_kzt is not None else None,
                              "votes": {"for": d.votes_for, "against": d.votes_against, "abstain": d.votes_abstain}}

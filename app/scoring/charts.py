@@ -1,7 +1,7 @@
 """Server-side SVG charts of a review round: the budget bar, per-criterion score distributions and each
 expert's raw vs calibrated totals. Pure: data in, markup out; the opening, palette and escaping conventions
 are ``app.core.charts``'. The calibration is the same pure arithmetic the ranking uses
-(``app.scoring.aggregate``)."""
+(``app.scoring.review.aggregate``)."""
 from __future__ import annotations
 
 import statistics
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from markupsafe import Markup, escape
 
 from app.core.charts import ACCENT, BRAND, MUTED, SOFT, short, svg_close, svg_open
-from app.scoring import aggregate as agg
+from app.scoring.review import aggregate as agg
 
 
 def _num(value: float) -> str:

@@ -50,7 +50,7 @@ def assign_command(experts_path, applications_path, affinity_path, per_applicati
                    min_foreign, out_path, encoder_name):
     """The assignment of maximum total affinity under every constraint, or exit 3 naming the one that fails."""
     from app.core.jsonl import InputFileError
-    from app.scoring.assignment import AssignmentInfeasible
+    from app.scoring.review.assignment import AssignmentInfeasible
     from app.scoring.files import assign_files
     if affinity_path is None and not (experts_path and applications_path):
         click.echo("Error: give --experts and --applications, or --affinity", err=True)
@@ -79,7 +79,7 @@ def assign_command(experts_path, applications_path, affinity_path, per_applicati
 @command_boundary
 def remind_due_command(days):
     """Send the scheduled review reminders (run daily from cron or a clock process)."""
-    from app.scoring.services import send_due_reminders
+    from app.scoring.review.reviews import send_due_reminders
     click.echo(f"Sent {send_due_reminders(days)} reminders")
 
 

@@ -16,7 +16,7 @@ Formats (shared/API.md, "File formats"):
   "score"}``.
 
 Conflicts excluded by ``assign``: every pair in ``--conflicts``, plus, when both experts and applications
-are given as files, the automatically detected ones (``app.scoring.conflicts``: same organisation as the
+are given as files, the automatically detected ones (``app.scoring.experts.conflicts``: same organisation as the
 application or a team member, team membership, co-authorship with a team member, the applicant's
 exclusions). With ``--affinity`` and no applications file there is nothing to detect from, so only
 ``--conflicts`` applies.
@@ -38,9 +38,9 @@ from typing import Any
 import numpy as np
 
 from app.core.jsonl import InputFileError, read_jsonl, write_jsonl
-from app.scoring.affinity import AffinityModel
-from app.scoring.assignment import Assignment, AssignmentInfeasible, assign
-from app.scoring.conflicts import MAX_EXCLUSIONS, detect_all
+from app.scoring.review.affinity import AffinityModel
+from app.scoring.review.assignment import Assignment, AssignmentInfeasible, assign
+from app.scoring.experts.conflicts import MAX_EXCLUSIONS, detect_all
 
 __all__ = [
     "affinity_files",

@@ -14,7 +14,7 @@ from app.core import time as clock
 from app.core.db import db
 from app.scoring.models import (ACCEPTED, INVITED, SUBMITTED, CouncilSession, Decision, ExpertAssignment,
                                 ExpertProfile, Review, Vote)
-from app.scoring.services import profile_for
+from app.scoring.experts.services import profile_for
 from app.seed import DEMO_PASSWORD, load_json, step
 
 COMMENTS = {

@@ -6,7 +6,7 @@ from app.core.db import db
 
 
 def assign_experts(competition_id: int, actor_id: int, progress=None) -> dict:
-    from app.scoring import services
+    from app.scoring.review import assignments as assignment_ops
     actor = db.session.get(User, actor_id)
-    created = services.compute_assignment(actor, competition_id, progress=progress)
+    created = assignment_ops.compute_assignment(actor, competition_id, progress=progress)
     return {"proposed": len(created), "competition_id": competition_id}

@@ -6,7 +6,7 @@ or tells its language lives here, once, for scoring and matching alike.
 Transliteration: one table, :data:`TRANSLIT`, Cyrillic (Russian and Kazakh) to Latin in the simplified
 BGN/PCGN-like spelling people use for their names in passports and on papers: з→z, х→kh, ц→ts, ж→zh,
 ы→y, ю→yu, я→ya, щ→sh, the Kazakh letters to their base Latin letter (ә→a, қ→k, ң→n, ө→o, ұ/ү→u, і→i).
-:func:`to_latin` applies it (name matching in ``app.scoring.conflicts`` builds on it). :func:`lexical_key`
+:func:`to_latin` applies it (name matching in ``app.scoring.experts.conflicts`` builds on it). :func:`lexical_key`
 folds the same table and English spelling onto one reduced alphabet for character n-grams, so that
 technical loan words meet across scripts ("реактор"/"reactor" → "reaktor"): the table's values are folded
 by :data:`LEXICAL_FOLD` (kh→h, ts→s, z→s, y→i), English by digraphs (ph→f, th→t, ch→h, ck→k, qu→kv) and

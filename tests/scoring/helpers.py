@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from app.competitions import services as comp
 from app.core import time as clock
-from app.scoring import services
+from app.scoring.experts import services as expert_ops
 from tests.competitions.helpers import accredited_org, complete_draft, open_competition
 
 TOPICS = [
@@ -48,7 +48,7 @@ def review_world(make_user, n_applications=4, n_experts=6, k=2, foreign=(), **co
     experts = []
     for i in range(n_experts):
         expert = make_user("expert", name=f"Expert Surname{i}")
-        services.update_profile(
+        expert_ops.update_profile(
             expert,
             {
                 "texts": EXPERT_TEXTS[i % len(EXPERT_TEXTS)],

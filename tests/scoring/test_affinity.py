@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.scoring.affinity import (
+from app.scoring.review.affinity import (
     AffinityModel,
     ExpertVectors,
     application_text,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.scoring import aggregate as agg
+from app.scoring.review import aggregate as agg
 
 CRITERIA = [
     {"key": k, "weight": w, "threshold": 3, "min": 0, "max": 5, "step": 0.5}

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from app.scoring.assignment import AssignmentInfeasible, assign
+from app.scoring.review.assignment import AssignmentInfeasible, assign
 
 
 def milp_optimum(w, k, load, eligible, foreign=None, min_foreign=0):

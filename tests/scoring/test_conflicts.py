@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.scoring.conflicts import (
+from app.scoring.experts.conflicts import (
     COAUTHOR,
     EXCLUDED_BY_APPLICANT,
     SAME_ORGANISATION,

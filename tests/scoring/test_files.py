@@ -7,7 +7,7 @@ import json
 import pytest
 
 from app.core.jsonl import InputFileError
-from app.scoring.assignment import AssignmentInfeasible
+from app.scoring.review.assignment import AssignmentInfeasible
 from app.scoring.files import affinity_files, assign_files
 
 EXPERTS = [

@@ -10,7 +10,11 @@ from sqlalchemy import select
 
 from app.competitions import services as comp
 from app.core.db import db
-from app.scoring import services
+from app.scoring.council import appeals as appeal_ops
+from app.scoring.council import sessions as council_ops
+from app.scoring.experts import services as expert_ops
+from app.scoring.review import assignments as assignment_ops
+from app.scoring.review import reviews as review_ops
 from tests.scoring.helpers import FULL_REVIEW, review_world
 
 
@@ -22,9 +26,9 @@ def _as(auth, user):
 
 
 def _invited(world):
-    services.compute_assignment(world["mnvo"], world["competition"].id)
-    services.send_invitations(world["mnvo"], world["competition"].id)
-    rows = services.assignments_of(world["mnvo"], world["competition"].id)
+    assignment_ops.compute_assignment(world["mnvo"], world["competition"].id)
+    assignment_ops.send_invitations(world["mnvo"], world["competition"].id)
+    rows = assignment_ops.assignments_of(world["mnvo"], world["competition"].id)
     experts = {e.id: e for e in world["experts"]}
     return rows, experts
 
@@ -32,7 +36,7 @@ def _invited(world):
 def _accepted(world):
     rows, experts = _invited(world)
     for row in rows:
-        services.declare(experts[row.expert_id], row.id, False)
+        assignment_ops.declare(experts[row.expert_id], row.id, False)
     return rows, experts
 
 
@@ -40,7 +44,7 @@ def _reviewed(world, marks=None):
     rows, experts = _accepted(world)
     for row in rows:
         m = (marks or {}).get(row.application_id, 4)
-        services.save_review(experts[row.expert_id], row.id,
+        review_ops.save_review(experts[row.expert_id], row.id,
                              {**FULL_REVIEW, "scores": {"excellence": m, "impact": m, "implementation": m},
                               "submit": True})
     return rows, experts
@@ -187,7 +191,7 @@ def test_swap_rechecks_constraints_and_shows_messages(app, client, auth, make_us
     swapped = client.post(f"/competitions/{cid}/review/swap",
                           data={"assignment_id": rows[0].id, "expert_id": spare.id})
     assert swapped.status_code == 302
-    states = {a.expert_id: a.status for a in services.assignments_of(world["mnvo"], cid)}
+    states = {a.expert_id: a.status for a in assignment_ops.assignments_of(world["mnvo"], cid)}
     assert states[rows[0].expert_id] == "released" and states[spare.id] == "proposed"
     missing = client.post(f"/competitions/{cid}/review/add", data={"application_id": rows[0].application_id})
     assert missing.status_code == 422 and "Choose an expert." in missing.get_data(as_text=True)
@@ -239,7 +243,7 @@ def test_operator_amends_with_a_reason(app, client, auth, make_user):
     _as(auth, world["mnvo"])
     reviews = client.get(f"/applications/{application.id}/reviews").get_data(as_text=True)
     assert "/amend" in reviews and "Expert Surname" in reviews  # the operator sees who reviewed
-    review_id = services.reviews_visible_to(world["mnvo"], application.id)[0]["review_id"]
+    review_id = review_ops.reviews_visible_to(world["mnvo"], application.id)[0]["review_id"]
     url = f"/reviews/{review_id}/amend"
     assert client.get(url).status_code == 200
     refused = client.post(url, data={"score_0": "2", "reason": ""})
@@ -266,7 +270,7 @@ def test_council_opens_votes_closes_and_protocol(app, client, auth, make_user):
     assert "Open the session" in page and "Council Member2" in page
     opened = client.post(f"/competitions/{cid}/council/open", data={"attendees": [u.id for u in council]})
     assert opened.status_code == 302
-    meeting = services.session_of(council[0], cid)
+    meeting = council_ops.session_of(council[0], cid)
     page = client.get(f"/competitions/{cid}/council").get_data(as_text=True)
     assert 'name="choice" value="for"' in page and "I have a conflict" in page and "sc-line-sep" in page
     voted = client.post(f"/competitions/{cid}/council/{meeting.id}/vote",
@@ -281,7 +285,7 @@ def test_council_opens_votes_closes_and_protocol(app, client, auth, make_user):
     assert "No quorum yet" in no_quorum.get_data(as_text=True)
     for member in council:
         for application in apps:
-            services.vote(member, meeting.id, application.id, "for")
+            council_ops.vote(member, meeting.id, application.id, "for")
     closed = client.post(f"/competitions/{cid}/council/{meeting.id}/close")
     assert closed.status_code == 302 and closed.headers["Location"].endswith(f"/competitions/{cid}/protocol")
     protocol = client.get(f"/competitions/{cid}/protocol").get_data(as_text=True)
@@ -293,11 +297,11 @@ def test_council_opens_votes_closes_and_protocol(app, client, auth, make_user):
 
 
 def _published(world):
-    meeting = services.open_session(world["mnvo"], world["competition"].id, [u.id for u in world["council"]])
+    meeting = council_ops.open_session(world["mnvo"], world["competition"].id, [u.id for u in world["council"]])
     for member in world["council"]:
         for application in world["applications"]:
-            services.vote(member, meeting.id, application.id, "for")
-    services.close_session(world["mnvo"], meeting.id)
+            council_ops.vote(member, meeting.id, application.id, "for")
+    council_ops.close_session(world["mnvo"], meeting.id)
     comp.transition(world["mnvo"], world["competition"].id, "results")
 
 
@@ -322,7 +326,7 @@ def test_applicant_sees_anonymised_reviews_and_appeals(app, client, auth, make_u
     _as(auth, world["mnvo"])
     appeals = client.get(f"/competitions/{world['competition'].id}/appeals").get_data(as_text=True)
     assert "A conflict was not declared." in appeals
-    appeal_id = services.appeals_of(world["mnvo"], world["competition"].id)[0].id
+    appeal_id = appeal_ops.appeals_of(world["mnvo"], world["competition"].id)[0].id
     blank = client.post(f"/competitions/{world['competition'].id}/appeals/{appeal_id}/answer",
                         data={"answer": ""})
     assert blank.status_code == 422
@@ -360,7 +364,7 @@ def test_expert_profile_and_dashboard_panels(app, client, auth, make_user):
         "keywords": "isotopes, reactors", "priorities": ["2", "5"], "texts-0": "Lutetium-177 production",
         "texts-1": ""})
     assert saved.status_code == 302
-    profile = services.profile_for(expert)
+    profile = expert_ops.profile_for(expert)
     assert profile.priorities == [2, 5] and profile.texts == ["Lutetium-177 production"]
     assert profile.keywords == ["isotopes", "reactors"]
     _as(auth, world["leaders"][0])

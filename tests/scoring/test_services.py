@@ -10,24 +10,28 @@ from sqlalchemy import select
 from app.competitions import services as comp
 from app.core.audit import AuditEntry
 from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from app.scoring import services
+from app.scoring.council import sessions as council_ops
+from app.scoring.experts import services as expert_ops
+from app.scoring.review import assignments as assignment_ops
+from app.scoring.review import ranking as ranking_ops
+from app.scoring.review import reviews as review_ops
 from app.scoring.models import ConflictRecord
 from tests.scoring.helpers import FULL_REVIEW, review_world
 
 
 def _assign_and_accept(world):
-    services.compute_assignment(world["mnvo"], world["competition"].id)
-    services.send_invitations(world["mnvo"], world["competition"].id)
+    assignment_ops.compute_assignment(world["mnvo"], world["competition"].id)
+    assignment_ops.send_invitations(world["mnvo"], world["competition"].id)
     by_expert = {e.id: e for e in world["experts"]}
-    rows = services.assignments_of(world["mnvo"], world["competition"].id)
+    rows = assignment_ops.assignments_of(world["mnvo"], world["competition"].id)
     for row in rows:
-        services.declare(by_expert[row.expert_id], row.id, False)
+        assignment_ops.declare(by_expert[row.expert_id], row.id, False)
     return rows, by_expert
 
 
 def test_auto_assignment_respects_k_and_load(app, make_user):
     world = review_world(make_user, n_applications=4, n_experts=6, k=2)
-    rows = services.compute_assignment(world["mnvo"], world["competition"].id)
+    rows = assignment_ops.compute_assignment(world["mnvo"], world["competition"].id)
     per_app = {}
     for row in rows:
         per_app.setdefault(row.application_id, []).append(row.expert_id)
@@ -42,14 +46,14 @@ def test_auto_assignment_respects_k_and_load(app, make_user):
 def test_conflicts_detected_and_excluded(app, make_user, db):
     world = review_world(make_user, n_applications=2, n_experts=4, k=2)
     insider = make_user("expert", organisation="Институт ядерной физики", name="Insider Person")
-    services.update_profile(
+    expert_ops.update_profile(
         insider,
         {
             "texts": ["изотопы ядерная медицина радиофармпрепараты лютеций"],
             "organisation": "Институт ядерной физики",
         },
     )
-    rows = services.compute_assignment(world["mnvo"], world["competition"].id)
+    rows = assignment_ops.compute_assignment(world["mnvo"], world["competition"].id)
     assert insider.id not in {r.expert_id for r in rows}
     records = db.session.scalars(select(ConflictRecord).where(ConflictRecord.expert_id == insider.id)).all()
     assert records and records[0].source == "detected"
@@ -58,7 +62,7 @@ def test_conflicts_detected_and_excluded(app, make_user, db):
 def test_infeasible_assignment_says_which_constraint(app, make_user):
     world = review_world(make_user, n_applications=3, n_experts=2, k=3)
     with pytest.raises(ValidationFailed) as error:
-        services.compute_assignment(world["mnvo"], world["competition"].id)
+        assignment_ops.compute_assignment(world["mnvo"], world["competition"].id)
     assert "constraint" in error.value.fields
 
 
@@ -66,19 +70,19 @@ def test_manual_pairs_checked(app, make_user):
     world = review_world(make_user, n_applications=2, n_experts=3, k=2)
     researcher = world["leaders"][0]
     with pytest.raises(ValidationFailed):
-        services.add_assignments(
+        assignment_ops.add_assignments(
             world["mnvo"],
             world["competition"].id,
             [{"application_id": world["applications"][0].id, "expert_id": researcher.id}],
         )
-    ok = services.add_assignments(
+    ok = assignment_ops.add_assignments(
         world["mnvo"],
         world["competition"].id,
         [{"application_id": world["applications"][0].id, "expert_id": world["experts"][0].id}],
     )
     assert len(ok) == 1
     with pytest.raises(ValidationFailed):  # duplicate
-        services.add_assignments(
+        assignment_ops.add_assignments(
             world["mnvo"],
             world["competition"].id,
             [{"application_id": world["applications"][0].id, "expert_id": world["experts"][0].id}],
@@ -88,11 +92,11 @@ def test_manual_pairs_checked(app, make_user):
 def test_blocked_expert_never_assigned(app, make_user):
     world = review_world(make_user, n_applications=2, n_experts=4, k=2)
     blocked = world["experts"][0]
-    services.block_expert(world["mnvo"], blocked.id, "Audit 2026: copied reviews")
-    rows = services.compute_assignment(world["mnvo"], world["competition"].id)
+    expert_ops.block_expert(world["mnvo"], blocked.id, "Audit 2026: copied reviews")
+    rows = assignment_ops.compute_assignment(world["mnvo"], world["competition"].id)
     assert blocked.id not in {r.expert_id for r in rows}
     with pytest.raises(ValidationFailed):
-        services.add_assignments(
+        assignment_ops.add_assignments(
             world["mnvo"],
             world["competition"].id,
             [{"application_id": world["applications"][1].id, "expert_id": blocked.id}],
@@ -101,24 +105,24 @@ def test_blocked_expert_never_assigned(app, make_user):
 
 def test_declaration_gate_and_conflict_release(app, make_user):
     world = review_world(make_user, n_applications=2, n_experts=5, k=2)
-    services.compute_assignment(world["mnvo"], world["competition"].id)
-    services.send_invitations(world["mnvo"], world["competition"].id)
-    row = services.assignments_of(world["mnvo"], world["competition"].id)[0]
+    assignment_ops.compute_assignment(world["mnvo"], world["competition"].id)
+    assignment_ops.send_invitations(world["mnvo"], world["competition"].id)
+    row = assignment_ops.assignments_of(world["mnvo"], world["competition"].id)[0]
     expert = next(e for e in world["experts"] if e.id == row.expert_id)
     with pytest.raises(PermissionDenied):
-        services.save_review(expert, row.id, FULL_REVIEW)
+        review_ops.save_review(expert, row.id, FULL_REVIEW)
     with pytest.raises(ValidationFailed):
-        services.declare(expert, row.id, True, "")
-    services.declare(expert, row.id, True, "My former student leads this project")
+        assignment_ops.declare(expert, row.id, True, "")
+    assignment_ops.declare(expert, row.id, True, "My former student leads this project")
     assert row.status == "released"
     active = [
         a
-        for a in services.assignments_of(world["mnvo"], world["competition"].id)
+        for a in assignment_ops.assignments_of(world["mnvo"], world["competition"].id)
         if a.application_id == row.application_id and a.status in ("invited", "accepted")
     ]
     assert len(active) == 2 and any(a.source == "reserve" for a in active)
     with pytest.raises(Conflict):
-        services.declare(expert, row.id, False)
+        assignment_ops.declare(expert, row.id, False)
 
 
 def test_review_scale_validation_and_lock(app, make_user):
@@ -133,22 +137,22 @@ def test_review_scale_validation_and_lock(app, make_user):
         {"trl_verified": 11},
     ):
         with pytest.raises(ValidationFailed):
-            services.save_review(expert, row.id, bad)
-    draft = services.save_review(expert, row.id, {"scores": {"excellence": 4}})
+            review_ops.save_review(expert, row.id, bad)
+    draft = review_ops.save_review(expert, row.id, {"scores": {"excellence": 4}})
     assert draft.status == "draft"
     with pytest.raises(ValidationFailed) as error:
-        services.save_review(expert, row.id, {"submit": True})
+        review_ops.save_review(expert, row.id, {"submit": True})
     assert "comments.excellence" in error.value.fields
-    services.save_review(expert, row.id, {**FULL_REVIEW, "submit": True})
+    review_ops.save_review(expert, row.id, {**FULL_REVIEW, "submit": True})
     with pytest.raises(Conflict):
-        services.save_review(expert, row.id, {"scores": {"excellence": 1}})
+        review_ops.save_review(expert, row.id, {"scores": {"excellence": 1}})
 
 
 def test_trl_difference_needs_comment(app, make_user):
     world = review_world(make_user, n_applications=1, n_experts=3, k=2)
     rows, experts = _assign_and_accept(world)
     with pytest.raises(ValidationFailed) as error:
-        services.save_review(
+        review_ops.save_review(
             experts[rows[0].expert_id], rows[0].id, {**FULL_REVIEW, "trl_verified": 3, "submit": True}
         )
     assert "trl_comment" in error.value.fields
@@ -158,24 +162,24 @@ def test_blindness_until_own_submission(app, make_user):
     world = review_world(make_user, n_applications=1, n_experts=3, k=2)
     rows, experts = _assign_and_accept(world)
     first, second = rows[0], rows[1]
-    services.save_review(experts[first.expert_id], first.id, {**FULL_REVIEW, "submit": True})
-    assert services.reviews_visible_to(experts[second.expert_id], second.application_id) == []
-    services.save_review(experts[second.expert_id], second.id, {**FULL_REVIEW, "submit": True})
-    seen = services.reviews_visible_to(experts[second.expert_id], second.application_id)
+    review_ops.save_review(experts[first.expert_id], first.id, {**FULL_REVIEW, "submit": True})
+    assert review_ops.reviews_visible_to(experts[second.expert_id], second.application_id) == []
+    review_ops.save_review(experts[second.expert_id], second.id, {**FULL_REVIEW, "submit": True})
+    seen = review_ops.reviews_visible_to(experts[second.expert_id], second.application_id)
     assert len(seen) == 2
     other = next(r for r in seen if "expert_id" not in r)  # the other expert stays anonymous
     assert "expert_name" not in other
     # the applicant sees nothing before results
-    assert services.reviews_visible_to(world["leaders"][0], first.application_id) == []
+    assert review_ops.reviews_visible_to(world["leaders"][0], first.application_id) == []
 
 
 def test_operator_change_needs_reason_and_is_logged(app, make_user, db):
     world = review_world(make_user, n_applications=1, n_experts=3, k=2)
     rows, experts = _assign_and_accept(world)
-    review = services.save_review(experts[rows[0].expert_id], rows[0].id, {**FULL_REVIEW, "submit": True})
+    review = review_ops.save_review(experts[rows[0].expert_id], rows[0].id, {**FULL_REVIEW, "submit": True})
     with pytest.raises(ValidationFailed):
-        services.amend_review(world["mnvo"], review.id, {"scores": {"excellence": 2}}, "")
-    services.amend_review(
+        review_ops.amend_review(world["mnvo"], review.id, {"scores": {"excellence": 2}}, "")
+    review_ops.amend_review(
         world["mnvo"], review.id, {"scores": {"excellence": 2}}, "Arithmetic error in the form"
     )
     entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "review.amend")).one()
@@ -189,12 +193,12 @@ def test_full_round_to_results(app, make_user):
     marks = {world["applications"][0].id: 5, world["applications"][1].id: 4, world["applications"][2].id: 2}
     for row in rows:
         m = marks[row.application_id]
-        services.save_review(
+        review_ops.save_review(
             experts[row.expert_id],
             row.id,
             {**FULL_REVIEW, "scores": {"excellence": m, "impact": m, "implementation": m}, "submit": True},
         )
-    ranking = services.ranking(world["mnvo"], world["competition"].id)
+    ranking = ranking_ops.ranking(world["mnvo"], world["competition"].id)
     order = [i["id"] for i in ranking["items"]]
     assert order[0] == world["applications"][0].id
     assert ranking["items"][-1]["threshold_failures"]  # 2+2+2 fails
@@ -203,13 +207,13 @@ def test_full_round_to_results(app, make_user):
 
     comp.transition(world["mnvo"], world["competition"].id, "council")
     council = [make_user("council") for _ in range(3)]
-    session = services.open_session(council[0], world["competition"].id, [c.id for c in council])
+    session = council_ops.open_session(council[0], world["competition"].id, [c.id for c in council])
     for application in world["applications"]:
         for member in council:
-            services.vote(member, session.id, application.id, "for")
+            council_ops.vote(member, session.id, application.id, "for")
     with pytest.raises(NotFound):
-        services.vote(world["leaders"][0], session.id, world["applications"][0].id, "for")
-    decisions = services.close_session(council[0], session.id)
+        council_ops.vote(world["leaders"][0], session.id, world["applications"][0].id, "for")
+    decisions = council_ops.close_session(council[0], session.id)
     funded = [d.application_id for d in decisions if d.funded]
     assert funded == [world["applications"][0].id]  # budget and thresholds hold even if everyone votes for
     uow.commit()  # the decision's notifications are jobs, run once its unit of work commits
@@ -220,9 +224,9 @@ def test_full_round_to_results(app, make_user):
     assert world["applications"][0].status == "funded"
     assert world["applications"][2].status == "not_funded"
     # the applicant now sees anonymised reviews
-    seen = services.reviews_visible_to(world["leaders"][0], world["applications"][0].id)
+    seen = review_ops.reviews_visible_to(world["leaders"][0], world["applications"][0].id)
     assert len(seen) == 2 and all("expert_id" not in r and "expert_name" not in r for r in seen)
-    protocol = services.protocol(world["mnvo"], world["competition"].id)
+    protocol = council_ops.protocol(world["mnvo"], world["competition"].id)
     assert len(protocol["attendees"]) == 3
 
 
@@ -230,17 +234,17 @@ def test_council_quorum_and_conflict(app, make_user):
     world = review_world(make_user, n_applications=1, n_experts=3, k=2)
     rows, experts = _assign_and_accept(world)
     for row in rows:
-        services.save_review(experts[row.expert_id], row.id, {**FULL_REVIEW, "submit": True})
+        review_ops.save_review(experts[row.expert_id], row.id, {**FULL_REVIEW, "submit": True})
     comp.transition(world["mnvo"], world["competition"].id, "council")
     council = [make_user("council") for _ in range(4)]
-    session = services.open_session(world["mnvo"], world["competition"].id, [c.id for c in council])
+    session = council_ops.open_session(world["mnvo"], world["competition"].id, [c.id for c in council])
     application = world["applications"][0]
-    services.vote(council[0], session.id, application.id, "for")
+    council_ops.vote(council[0], session.id, application.id, "for")
     with pytest.raises(Conflict):  # 1 of 4 is not a quorum
-        services.close_session(world["mnvo"], session.id)
-    services.vote(council[1], session.id, application.id, "conflict")
-    services.vote(council[2], session.id, application.id, "for")
-    decisions = services.close_session(world["mnvo"], session.id)
+        council_ops.close_session(world["mnvo"], session.id)
+    council_ops.vote(council[1], session.id, application.id, "conflict")
+    council_ops.vote(council[2], session.id, application.id, "for")
+    decisions = council_ops.close_session(world["mnvo"], session.id)
     assert decisions[0].funded and decisions[0].votes_for == 2
 
 
@@ -250,7 +254,7 @@ def test_results_need_council_decisions(app, make_user):
     with pytest.raises(Conflict):
         comp.transition(world["mnvo"], world["competition"].id, "council")
     for row in rows:
-        services.save_review(experts[row.expert_id], row.id, {**FULL_REVIEW, "submit": True})
+        review_ops.save_review(experts[row.expert_id], row.id, {**FULL_REVIEW, "submit": True})
     comp.transition(world["mnvo"], world["competition"].id, "council")
     with pytest.raises(Conflict):
         comp.transition(world["mnvo"], world["competition"].id, "results")
@@ -259,7 +263,7 @@ def test_results_need_council_decisions(app, make_user):
 def test_every_action_audited(app, make_user, db):
     world = review_world(make_user, n_applications=1, n_experts=3, k=2)
     rows, experts = _assign_and_accept(world)
-    services.save_review(experts[rows[0].expert_id], rows[0].id, {**FULL_REVIEW, "submit": True})
+    review_ops.save_review(experts[rows[0].expert_id], rows[0].id, {**FULL_REVIEW, "submit": True})
     actions = {e.action for e in db.session.scalars(select(AuditEntry))}
     assert {"assignment.compute", "assignment.invite", "assignment.declare", "review.submit"} <= actions
 
@@ -267,11 +271,11 @@ def test_every_action_audited(app, make_user, db):
 def test_expert_sees_only_own_assignments(app, make_user):
     world = review_world(make_user, n_applications=2, n_experts=4, k=2)
     rows, experts = _assign_and_accept(world)
-    mine = services.my_assignments(experts[rows[0].expert_id])
+    mine = assignment_ops.my_assignments(experts[rows[0].expert_id])
     assert all(a.expert_id == rows[0].expert_id for a in mine)
     stranger = next(e for e in world["experts"] if e.id != rows[0].expert_id)
     with pytest.raises(NotFound):
-        services.review_for(stranger, rows[0].id)
+        review_ops.review_for(stranger, rows[0].id)
 
 
 def test_scheduled_reminders(app, make_user, runner, db):
@@ -281,13 +285,13 @@ def test_scheduled_reminders(app, make_user, runner, db):
     from app.notifications.models import Notification
     world = review_world(make_user, n_applications=1, n_experts=3, k=2, review_deadline=(
         clock.now() + timedelta(days=30)).isoformat())
-    services.compute_assignment(world["mnvo"], world["competition"].id)
-    services.send_invitations(world["mnvo"], world["competition"].id)
+    assignment_ops.compute_assignment(world["mnvo"], world["competition"].id)
+    assignment_ops.send_invitations(world["mnvo"], world["competition"].id)
     uow.commit()  # the invitations' notifications are jobs, run once their unit of work commits
     before = Notification.query.count()
-    assert services.send_due_reminders(days=3) == 0  # nothing due soon
+    assert review_ops.send_due_reminders(days=3) == 0  # nothing due soon
     clock.freeze(clock.now() + timedelta(days=28))
     result = runner.invoke(args=["scoring", "remind-due", "--days", "3"])
     assert result.exit_code == 0 and "Sent 2 reminders" in result.output
     assert Notification.query.count() == before + 2
-    assert services.send_due_reminders(days=3) == 0  # not again the same day
+    assert review_ops.send_due_reminders(days=3) == 0  # not again the same day
