@@ -97,6 +97,7 @@ def setup(env, n_submitters, n_late, n_editors, deadline_in):
     from app import create_app
     from app.accounts.models import User
     from app.accounts.services import issue_token
+    from app.competitions import applications as application_ops
     from app.competitions import services
     from app.core import time as clock
     from app.core.db import db
@@ -123,7 +124,7 @@ def setup(env, n_submitters, n_late, n_editors, deadline_in):
         db.session.add_all(users)
         db.session.commit()
         for i, user in enumerate(users):
-            application = services.create_application(user, competition.id, {
+            application = application_ops.create_application(user, competition.id, {
                 "title": f"Project {i}", "abstract": "A complete draft. " * 20, "keywords": ["bench"],
                 "priority": 1 + i % 7, "trl_claimed": 3, "trl_evidence": {"1": "e", "2": "e", "3": "e"},
                 "requested_kzt": 10_000_000, "cofinancing_kzt": 1_000_000, "duration_months": 24})

@@ -77,25 +77,26 @@ def test_database_refusing_a_write_leaves_nothing_half_saved(app, make_user, api
 def test_database_down_answers_503(app, make_user, api, monkeypatch):
     leader, application = _world(make_user)
     client = api.as_(leader)
-    from app.competitions import services
+    from app.competitions import applications as application_ops
 
     def down(*args, **kwargs):
         raise OperationalError("SELECT", {}, Exception("server closed the connection"))
 
-    monkeypatch.setattr(services, "eligibility_problems", down)
+    monkeypatch.setattr(application_ops, "eligibility_problems", down)
     assert_error(client.post(f"/api/v1/applications/{application.id}/submit"), 503, "unavailable")
 
 
 def test_formal_letter_printable_for_the_applicant(app, make_user, client, auth):
     from datetime import timedelta as _td
 
+    from app.competitions import applications as application_ops
     from app.competitions import services as comp
     leader, application = _world(make_user)
-    comp.submit(leader, application.id)
+    application_ops.submit(leader, application.id)
     mnvo = application.competition.created_by
     clock.freeze(application.competition.deadline + _td(seconds=1))
     comp.transition(mnvo, application.competition_id, "closed")
-    comp.formal_check(mnvo, application.id, False, ["Нет письма о софинансировании"])
+    application_ops.formal_check(mnvo, application.id, False, ["Нет письма о софинансировании"])
     auth.login(leader)
     page = client.get(f"/applications/{application.id}/formal-letter")
     assert page.status_code == 200 and "Нет письма о софинансировании" in page.get_data(as_text=True)

@@ -1,16 +1,17 @@
-"""Competitions and applications over JSON: thin views over app.competitions.services."""
+"""Competitions and applications over JSON: thin views over app.competitions.services and .applications."""
 from __future__ import annotations
 
 from flask import g, jsonify, request
+from flask_babel import gettext as _
 
 from app.api import bp, json_body, listing, page_args
 from app.api.openapi import PAGING, doc
+from app.competitions import applications as application_ops
 from app.competitions import services
 from app.competitions.models import Application, Competition
 from app.core import time as clock
 from app.core.errors import PermissionDenied
 from app.core.permissions import can
-from flask_babel import gettext as _
 
 
 def competition_json(c: Competition) -> dict:
@@ -122,7 +123,7 @@ def transition_competition(competition_id):
      roles="its organiser", params=PAGING)
 def competition_applications(competition_id):
     page, per_page = page_args()
-    _, items, total = services.competition_applications_for(g.api_user, competition_id,
+    _, items, total = application_ops.competition_applications_for(g.api_user, competition_id,
                                                             request.args.get("status"), page, per_page)
     return jsonify(listing([application_json(a, g.api_user) for a in items], total))
 
@@ -137,15 +138,15 @@ def competition_applications(competition_id):
          "investor_visible": {"type": "boolean"}, "trl_evidence": {"type": "object"}}},
      responses={201: "Created", 409: "Not open or deadline passed"})
 def create_application(competition_id):
-    application = services.create_application(g.api_user, competition_id, json_body())
+    application = application_ops.create_application(g.api_user, competition_id, json_body())
     return jsonify({"id": application.id, "status": application.status, "version": application.version}), 201
 
 
 @bp.get("/applications/<int:application_id>")
 @doc("/applications/{application_id}", "get", "An application (full or teaser, depending on the caller)")
 def get_application(application_id):
-    application = services.get_application_for(g.api_user, application_id)
-    if services.awaits_declaration(g.api_user, application):
+    application = application_ops.get_application_for(g.api_user, application_id)
+    if application_ops.awaits_declaration(g.api_user, application):
         raise PermissionDenied(_("Declare whether you have a conflict of interest before opening the application "
                                  "(POST /api/v1/assignments/{id}/declaration)."), code="declaration_required")
     return jsonify(application_json(application, g.api_user))
@@ -161,7 +162,7 @@ def update_application(application_id):
     if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
         from app.core.errors import ValidationFailed
         raise ValidationFailed(fields={"version": ["integer"]})
-    application = services.update_application(g.api_user, application_id, data, version)
+    application = application_ops.update_application(g.api_user, application_id, data, version)
     return jsonify(application_json(application, g.api_user))
 
 
@@ -173,7 +174,7 @@ def update_application(application_id):
      responses={201: "Invited", 409: "Wrong state"})
 def invite_member(application_id):
     data = json_body()
-    member = services.invite_member(g.api_user, application_id, str(data.get("email") or ""),
+    member = application_ops.invite_member(g.api_user, application_id, str(data.get("email") or ""),
                                     str(data.get("name") or ""), str(data.get("role") or ""))
     return jsonify({"id": member.id, "email": member.email, "status": member.status}), 201
 
@@ -187,7 +188,7 @@ def answer_membership(member_id):
     if not isinstance(accept, bool):
         from app.core.errors import ValidationFailed
         raise ValidationFailed(fields={"accept": ["true or false"]})
-    member = services.answer_invitation(g.api_user, member_id, accept)
+    member = application_ops.answer_invitation(g.api_user, member_id, accept)
     return jsonify({"id": member.id, "status": member.status})
 
 
@@ -195,7 +196,7 @@ def answer_membership(member_id):
 @doc("/applications/{application_id}/sign", "post", "Co-sign as the head of the applicant organisation",
      roles="org_head of the organisation")
 def sign_application(application_id):
-    application = services.sign_application(g.api_user, application_id)
+    application = application_ops.sign_application(g.api_user, application_id)
     return jsonify({"id": application.id, "org_signed_at": _iso(application.org_signed_at)})
 
 
@@ -207,7 +208,7 @@ def upload_attachment(application_id):
     if upload is None:
         from app.core.errors import ValidationFailed
         raise ValidationFailed(fields={"file": ["required"]})
-    attachment = services.add_attachment(g.api_user, application_id, request.form.get("doc_type", ""),
+    attachment = application_ops.add_attachment(g.api_user, application_id, request.form.get("doc_type", ""),
                                          upload.filename or "", upload.stream)
     return jsonify({"id": attachment.id, "doc_type": attachment.doc_type, "sha256": attachment.sha256}), 201
 
@@ -217,14 +218,14 @@ def upload_attachment(application_id):
      roles="its leader", responses={200: "Submitted (same receipt on repeat)", 409: "Deadline passed",
                                     422: "Ineligible, with every failed rule in fields"})
 def submit_application(application_id):
-    return jsonify(services.receipt(services.submit(g.api_user, application_id)))
+    return jsonify(application_ops.receipt(application_ops.submit(g.api_user, application_id)))
 
 
 @bp.post("/applications/<int:application_id>/withdraw")
 @doc("/applications/{application_id}/withdraw", "post", "Withdraw before the deadline", roles="its leader",
      responses={200: "Withdrawn", 409: "Wrong state"})
 def withdraw_application(application_id):
-    application = services.withdraw(g.api_user, application_id)
+    application = application_ops.withdraw(g.api_user, application_id)
     return jsonify({"id": application.id, "status": application.status})
 
 
@@ -239,6 +240,6 @@ def formal_check(application_id):
     if not isinstance(reasons, list):
         from app.core.errors import ValidationFailed
         raise ValidationFailed(fields={"reasons": ["a list of strings"]})
-    application = services.formal_check(g.api_user, application_id, data.get("passed"), reasons,
+    application = application_ops.formal_check(g.api_user, application_id, data.get("passed"), reasons,
                                          data.get("checklist") if isinstance(data.get("checklist"), dict) else None)
     return jsonify({"id": application.id, "status": application.status, "reasons": application.formal_reasons})

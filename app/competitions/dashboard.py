@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from app.competitions import applications as application_ops
 from app.competitions import services
 from app.competitions.models import A_DRAFT, OPEN, Application
 from app.core import time as clock
@@ -37,8 +38,8 @@ def researcher_panel(user):
         return None
     return {
         "template": "competitions/_panel_researcher.html",
-        "applications": services.my_applications(user)[:10],
-        "invitations": services.pending_invitations(user),
+        "applications": application_ops.my_applications(user)[:10],
+        "invitations": application_ops.pending_invitations(user),
     }
 
 

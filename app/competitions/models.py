@@ -11,19 +11,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import TimestampMixin, UTCDateTime, db
 
-# Competition lifecycle (shared/API.md state names), in order.
-DRAFT, PUBLISHED, OPEN, CLOSED, REVIEW, COUNCIL, RESULTS, ARCHIVED = (
-    "draft", "published", "open", "closed", "review", "council", "results", "archived")
-COMPETITION_STATES = (DRAFT, PUBLISHED, OPEN, CLOSED, REVIEW, COUNCIL, RESULTS, ARCHIVED)
-INSTRUMENTS = ("commercialisation", "megagrant", "grant", "programme", "regional")
-
-# Application states.
-A_DRAFT, A_SUBMITTED, A_WITHDRAWN, A_REJECTED, A_ADMITTED = (
-    "draft", "submitted", "withdrawn", "rejected", "admitted")
-A_FUNDED, A_NOT_FUNDED, A_RESERVE = "funded", "not_funded", "reserve"
-APPLICATION_STATES = (A_DRAFT, A_SUBMITTED, A_WITHDRAWN, A_REJECTED, A_ADMITTED, A_FUNDED, A_NOT_FUNDED,
-                      A_RESERVE)
-CATEGORIES = ("scientist", "startup", "business")
+from app.competitions.states import (  # noqa: F401  (the states, re-exported for the code that imports them here)
+    A_ADMITTED, A_DRAFT, A_FUNDED, A_NOT_FUNDED, A_REJECTED, A_RESERVE, A_SUBMITTED, A_WITHDRAWN, APPLICATION_STATES,
+    ARCHIVED, CATEGORIES, CLOSED, COMPETITION_STATES, COUNCIL, DRAFT, INSTRUMENTS, OPEN, PUBLISHED, RESULTS, REVIEW,
+    ApplicantCategory, ApplicationStatus, CompetitionStatus, Instrument)
 LANGS = ("ru", "kk", "en")
 
 Money = Numeric(18, 2)

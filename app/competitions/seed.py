@@ -19,10 +19,22 @@ from sqlalchemy import select
 
 from app.accounts.models import Organisation, User
 from app.accounts.services import NewUser, create_user
+from app.competitions import applications as application_ops
 from app.competitions import rules as R
 from app.competitions import services
-from app.competitions.models import (A_ADMITTED, A_DRAFT, A_FUNDED, A_NOT_FUNDED, A_REJECTED, A_RESERVE,
-                                     A_SUBMITTED, Application, ApplicationMember, Attachment, Competition)
+from app.competitions.models import (
+    A_ADMITTED,
+    A_DRAFT,
+    A_FUNDED,
+    A_NOT_FUNDED,
+    A_REJECTED,
+    A_RESERVE,
+    A_SUBMITTED,
+    Application,
+    ApplicationMember,
+    Attachment,
+    Competition,
+)
 from app.core import time as clock
 from app.core.db import db
 from app.seed import DEMO_PASSWORD, load_json, step
@@ -253,7 +265,7 @@ def _create_application(item, index, competition, state, upload):
     if submitted_at > clock.now():
         submitted_at = clock.now() - timedelta(hours=index % 12 + 1)
     db.session.flush()
-    frozen = services.snapshot(application)
+    frozen = application_ops.snapshot(application)
     frozen["submitted_at"] = submitted_at.isoformat()
     canonical = json.dumps(frozen, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     application.snapshot = frozen

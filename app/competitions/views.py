@@ -20,6 +20,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app.competitions import applications as application_ops
 from app.competitions import exports, services
 from app.competitions import rules as R
 from app.competitions.forms import (
@@ -123,7 +124,7 @@ def instrument_label_global(code: str, short: bool = True) -> str:
 
 @bp.app_template_global()
 def document_label(code: str) -> str:
-    return services.document_name(code)
+    return application_ops.document_name(code)
 
 
 @bp.app_template_global()
@@ -209,7 +210,7 @@ def detail(competition_id):
     competition = services.get_competition_for(current_user, competition_id)
     mine = []
     if current_user.is_authenticated:
-        mine = [a for a in services.my_applications(current_user) if a.competition_id == competition.id]
+        mine = [a for a in application_ops.my_applications(current_user) if a.competition_id == competition.id]
     return render_template(
         "competitions/detail.html",
         competition=competition,
@@ -286,7 +287,7 @@ MANAGE_PAGE_SIZE = 50
 def manage(competition_id):
     status = request.args.get("status") if request.args.get("status") in APPLICATION_STATES else None
     page = min(request.args.get("page", 1, type=int) or 1, 1_000_000)
-    competition, items, total = services.competition_applications_for(
+    competition, items, total = application_ops.competition_applications_for(
         current_user, competition_id, status, page=max(1, page), per_page=MANAGE_PAGE_SIZE)
     stats = services.statistics(current_user, competition_id)
     trail = services.audit_trail(current_user, competition_id)
@@ -387,7 +388,7 @@ def _actors(trail) -> dict:
 @bp.get("/competitions/<int:competition_id>/export.csv")
 @login_required
 def export_csv(competition_id):
-    competition, items = services.competition_applications_for(current_user, competition_id)
+    competition, items = application_ops.competition_applications_for(current_user, competition_id)
     return spreadsheets.download(exports.applications_csv(items), spreadsheets.CSV_MIMETYPE,
                                  exports.filename(competition, "csv"))
 
@@ -395,7 +396,7 @@ def export_csv(competition_id):
 @bp.get("/competitions/<int:competition_id>/export.xlsx")
 @login_required
 def export_xlsx(competition_id):
-    competition, items = services.competition_applications_for(current_user, competition_id)
+    competition, items = application_ops.competition_applications_for(current_user, competition_id)
     return spreadsheets.download(exports.applications_xlsx(items, competition), spreadsheets.XLSX_MIMETYPE,
                                  exports.filename(competition, "xlsx"))
 
@@ -414,8 +415,8 @@ def results(competition_id):
 def my_applications():
     return render_template(
         "competitions/my_applications.html",
-        applications=services.my_applications(current_user),
-        invitations=services.pending_invitations(current_user),
+        applications=application_ops.my_applications(current_user),
+        invitations=application_ops.pending_invitations(current_user),
     )
 
 
@@ -426,7 +427,7 @@ def new_application():
     form = NewApplicationForm(data={"language": _current_language()})
     if form.validate_on_submit():
         try:
-            application = services.create_application(current_user, competition.id, form.payload())
+            application = application_ops.create_application(current_user, competition.id, form.payload())
         except ValidationFailed as error:
             apply_errors(form, error.fields)
         except Conflict as error:
@@ -447,7 +448,7 @@ def _current_language() -> str:
 @bp.get("/applications/<int:application_id>")
 @login_required
 def application(application_id):
-    item = services.get_application_for(current_user, application_id)
+    item = application_ops.get_application_for(current_user, application_id)
     return render_template(
         "competitions/application.html",
         application=item,
@@ -491,7 +492,7 @@ def _edit_page(
 def _save_draft(application, form):
     """Save the bound draft form. Returns None when saved, else the response to send."""
     try:
-        services.update_application(current_user, application.id, form.payload(), form.version_number)
+        application_ops.update_application(current_user, application.id, form.payload(), form.version_number)
     except ValidationFailed as error:
         form.apply_service_errors(error.fields)
         return _edit_page(application, form, status=422)
@@ -508,7 +509,7 @@ def _save_draft(application, form):
 @bp.route("/applications/<int:application_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_application(application_id):
-    application = services.get_application_for(current_user, application_id)
+    application = application_ops.get_application_for(current_user, application_id)
     if not _is_editable(application):
         flash(_("This application can no longer be edited."), "info")
         return redirect(url_for(".application", application_id=application_id))
@@ -527,10 +528,10 @@ def edit_application(application_id):
 def autosave(application_id):
     form = ApplicationForm()
     try:
-        services.get_application_for(current_user, application_id)
+        application_ops.get_application_for(current_user, application_id)
         if not form.validate():
             return _json_error(422, "validation_failed", _("Please correct the errors below."), form.errors)
-        application = services.update_application(
+        application = application_ops.update_application(
             current_user, application_id, form.payload(), form.version_number
         )
     except DomainError as error:
@@ -551,7 +552,7 @@ def _json_error(status: int, code: str, message: str, fields: dict | None = None
 @login_required
 @redirect_on_conflict(".application", "application_id")
 def submit_application(application_id):
-    application = services.get_application_for(current_user, application_id)
+    application = application_ops.get_application_for(current_user, application_id)
     form = ApplicationForm()
     if form.version.raw_data:  # sent from the draft page: save what is on screen first
         response = (
@@ -560,7 +561,7 @@ def submit_application(application_id):
         if response is not None:
             return response
     try:
-        application = services.submit(current_user, application_id)
+        application = application_ops.submit(current_user, application_id)
     except ValidationFailed as error:
         form = ApplicationForm(formdata=None, data=application_initial(application))
         form.apply_service_errors(error.fields)
@@ -574,7 +575,7 @@ def submit_application(application_id):
 @redirect_on_conflict(".application", "application_id")
 def withdraw(application_id):
     if ActionForm().validate_on_submit():
-        services.withdraw(current_user, application_id)
+        application_ops.withdraw(current_user, application_id)
         flash(_("The application was withdrawn."), "info")
     return redirect(url_for(".application", application_id=application_id))
 
@@ -584,7 +585,7 @@ def withdraw(application_id):
 @redirect_on_conflict(".application", "application_id")
 def sign(application_id):
     if ActionForm().validate_on_submit():
-        services.sign_application(current_user, application_id)
+        application_ops.sign_application(current_user, application_id)
         flash(_("You signed the application on behalf of the organisation."), "success")
     return redirect(url_for(".application", application_id=application_id))
 
@@ -592,7 +593,7 @@ def sign(application_id):
 @bp.get("/applications/<int:application_id>/receipt")
 @login_required
 def receipt(application_id):
-    item = services.get_application_for(current_user, application_id)
+    item = application_ops.get_application_for(current_user, application_id)
     if not item.irn or not can(current_user, "application.full", item):
         abort(404)
     return render_template("competitions/receipt.html", application=item)
@@ -602,7 +603,7 @@ def receipt(application_id):
 @login_required
 def formal_letter(application_id):
     """The printable letter with the outcome of the formal check and its reasons."""
-    item = services.get_application_for(current_user, application_id)
+    item = application_ops.get_application_for(current_user, application_id)
     if item.formal_passed is None or not can(current_user, "application.full", item):
         abort(404)
     return render_template("competitions/formal_letter.html", application=item)
@@ -612,14 +613,14 @@ def formal_letter(application_id):
 @login_required
 @redirect_on_conflict(".application", "application_id")
 def formal_check(application_id):
-    item = services.get_application_for(current_user, application_id)
+    item = application_ops.get_application_for(current_user, application_id)
     authorize(current_user, "application.formal_check", item, hide=True)
-    problems = services.eligibility_problems(item)
+    problems = application_ops.eligibility_problems(item)
     form = FormalCheckForm(data=formal_check_initial(item, problems))
     if form.validate_on_submit():
         passed, reasons, checklist = form.payload()
         try:
-            services.formal_check(current_user, application_id, passed, reasons, checklist)
+            application_ops.formal_check(current_user, application_id, passed, reasons, checklist)
         except ValidationFailed as error:
             bind_errors(form, error.fields, {"passed": "decision"})
         else:
@@ -638,11 +639,11 @@ def formal_check(application_id):
 @login_required
 @redirect_on_conflict(".application", "application_id")
 def invite(application_id):
-    application = services.get_application_for(current_user, application_id)
+    application = application_ops.get_application_for(current_user, application_id)
     form = InviteForm()
     if form.validate_on_submit():
         try:
-            member = services.invite_member(
+            member = application_ops.invite_member(
                 current_user, application_id, form.email.data, form.name.data or "", form.role.data or ""
             )
         except ValidationFailed as error:
@@ -658,7 +659,7 @@ def invite(application_id):
 @redirect_on_conflict(".application", "application_id")
 def remove_member(application_id, member_id):
     if ActionForm().validate_on_submit():
-        services.remove_member(current_user, application_id, member_id)
+        application_ops.remove_member(current_user, application_id, member_id)
         flash(_("The team member was removed."), "info")
     return redirect(url_for(".edit_application", application_id=application_id, _anchor="team"))
 
@@ -667,13 +668,13 @@ def remove_member(application_id, member_id):
 @login_required
 @redirect_on_conflict(".application", "application_id")
 def upload(application_id):
-    application = services.get_application_for(current_user, application_id)
+    application = application_ops.get_application_for(current_user, application_id)
     form = AttachmentForm(required=list((application.competition.rules or {}).get("required_documents", [])))
     status = 422
     if form.validate_on_submit():
         upload_file = form.file.data
         try:
-            services.add_attachment(
+            application_ops.add_attachment(
                 current_user,
                 application_id,
                 form.doc_type.data,
@@ -696,7 +697,7 @@ def upload(application_id):
 @redirect_on_conflict(".application", "application_id")
 def remove_attachment(application_id, attachment_id):
     if ActionForm().validate_on_submit():
-        services.remove_attachment(current_user, application_id, attachment_id)
+        application_ops.remove_attachment(current_user, application_id, attachment_id)
         flash(_("The document was removed."), "info")
     return redirect(url_for(".edit_application", application_id=application_id, _anchor="attachments"))
 
@@ -704,7 +705,7 @@ def remove_attachment(application_id, attachment_id):
 @bp.get("/attachments/<int:attachment_id>")
 @login_required
 def download(attachment_id):
-    attachment, path = services.attachment_for(current_user, attachment_id)
+    attachment, path = application_ops.attachment_for(current_user, attachment_id)
     if not path.is_file():
         abort(404)
     response = send_file(
@@ -722,7 +723,7 @@ def download(attachment_id):
 def invitations():
     return render_template(
         "competitions/invitations.html",
-        invitations=services.pending_invitations(current_user),
+        invitations=application_ops.pending_invitations(current_user),
         form=AnswerForm(formdata=None),
     )
 
@@ -734,7 +735,7 @@ def answer_invitation(member_id):
     if not (form.validate_on_submit() and (form.accept.data or form.decline.data)):
         return redirect(url_for(".invitations"))
     try:
-        member = services.answer_invitation(current_user, member_id, bool(form.accept.data))
+        member = application_ops.answer_invitation(current_user, member_id, bool(form.accept.data))
     except Conflict as error:
         db.session.rollback()
         flash(error.message, "error")

@@ -338,7 +338,7 @@ def investor_matches(actor, top: int = 20, filters: dict | None = None, lang: st
 
 def project_matches(actor, application_id: int, top: int = 10, lang: str = "ru") -> list[dict]:
     """The investors and funds recommended for the leader's project."""
-    from app.competitions.services import get_application_for
+    from app.competitions.applications import get_application_for
     application = get_application_for(actor, application_id)
     if application.leader_id != actor.id:
         raise PermissionDenied()

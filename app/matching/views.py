@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from app.competitions import services as competitions
+from app.competitions import applications as application_ops
 from app.core import time as clock
 from app.core.db import db
 from app.core.errors import Conflict, PermissionDenied, ValidationFailed
@@ -196,7 +196,7 @@ def request_introduction(application_id):
 # --- one project, as the investor sees it ----------------------------------------------------------------
 
 def _project_page(application_id: int, bound: dict | None = None, status: int = 200):
-    application = competitions.get_application_for(current_user, application_id)  # 404 unless visible
+    application = application_ops.get_application_for(current_user, application_id)  # 404 unless visible
     if not can(current_user, "desk.investor"):
         return redirect(f"/applications/{application.id}")  # the competitions page (their blueprint)
     intro = next((i for i in services.introductions_for_investor(current_user)
@@ -289,7 +289,7 @@ def answer(introduction_id):
 @bp.get("/recommendations/<int:application_id>")
 @login_required
 def recommendations(application_id):
-    application = competitions.get_application_for(current_user, application_id)
+    application = application_ops.get_application_for(current_user, application_id)
     matches = services.project_matches(current_user, application.id, top=10, lang=_lang())
     return render_template("matching/recommendations.html", a=application, matches=matches,
                            in_pool=services.in_pool(application), trl_min=services.trl_minimum())
@@ -433,7 +433,7 @@ def leader_panel(user):
     if not can(user, "desk.leader"):
         return None
     incoming = services.introductions_for_leader(user)
-    visible = [a for a in competitions.my_applications(user)
+    visible = [a for a in application_ops.my_applications(user)
                if a.leader_id == user.id and services.in_pool(a)]
     if not incoming and not visible:
         return None

@@ -86,7 +86,7 @@ def _awaits_declaration(user, application) -> bool:
 
 
 def _register_declaration_check():
-    from app.competitions.services import declaration_check
+    from app.competitions.applications import declaration_check
     declaration_check(_awaits_declaration)
 
 

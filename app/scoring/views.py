@@ -14,6 +14,7 @@ from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.competitions import applications as application_ops
 from app.competitions import services as competitions
 from app.core import time as clock
 from app.core.db import db
@@ -72,7 +73,7 @@ def trl_name(level) -> str:
 
 @bp.app_template_global()
 def scoring_document_label(code: str) -> str:
-    return competitions.document_name(code)
+    return application_ops.document_name(code)
 
 
 @bp.app_template_global()

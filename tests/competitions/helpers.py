@@ -5,6 +5,7 @@ import io
 from datetime import timedelta
 
 from app.accounts.models import Organisation
+from app.competitions import applications as application_ops
 from app.competitions import services
 from app.core import time as clock
 from app.core.db import db
@@ -45,8 +46,8 @@ def complete_draft(leader, competition, org_head=None, trl=5, **overrides):
             "trl_evidence": {str(level): f"Evidence for level {level}" for level in range(1, trl + 1)},
             "requested_kzt": 100_000_000, "cofinancing_kzt": 10_000_000, "applicant_category": "scientist",
             "duration_months": 24, "investor_visible": True, **overrides}
-    application = services.create_application(leader, competition.id, data)
-    services.add_attachment(leader, application.id, "project_description", "desc.pdf", io.BytesIO(PDF))
+    application = application_ops.create_application(leader, competition.id, data)
+    application_ops.add_attachment(leader, application.id, "project_description", "desc.pdf", io.BytesIO(PDF))
     if org_head is not None:
-        services.sign_application(org_head, application.id)
+        application_ops.sign_application(org_head, application.id)
     return application

@@ -14,6 +14,7 @@ from flask import g
 from flask_babel import refresh
 
 from app.accounts.models import Organisation
+from app.competitions import applications as application_ops
 from app.competitions import services
 from app.competitions.models import Application, Competition
 from app.core import time as clock
@@ -142,13 +143,13 @@ def complete_draft(leader, competition, **overrides):
         "duration_months": 24,
         **overrides,
     }
-    application = services.create_application(leader, competition.id, data)
-    services.add_attachment(leader, application.id, "project_description", "desc.pdf", io.BytesIO(PDF))
+    application = application_ops.create_application(leader, competition.id, data)
+    application_ops.add_attachment(leader, application.id, "project_description", "desc.pdf", io.BytesIO(PDF))
     return application
 
 
 def submitted(leader, competition, **overrides):
-    return services.submit(leader, complete_draft(leader, competition, **overrides).id)
+    return application_ops.submit(leader, complete_draft(leader, competition, **overrides).id)
 
 
 # --- competitions ----------------------------------------------------------------------------------------
@@ -355,7 +356,7 @@ def test_researcher_creates_a_draft_and_saves_it(client, make_user, sign_in):
 
 def test_autosave_returns_the_version_and_refuses_a_stale_one(client, make_user, sign_in):
     leader = make_user("researcher")
-    application = services.create_application(leader, make_competition(make_user("mnvo")).id, {"title": "A"})
+    application = application_ops.create_application(leader, make_competition(make_user("mnvo")).id, {"title": "A"})
     sign_in(leader)
     data = form_data(
         client.get(f"/applications/{application.id}/edit").get_data(as_text=True), form_id="draft"
@@ -377,7 +378,7 @@ def test_autosave_returns_the_version_and_refuses_a_stale_one(client, make_user,
 
 
 def test_autosave_of_someone_elses_draft_is_not_found(client, make_user, sign_in):
-    application = services.create_application(
+    application = application_ops.create_application(
         make_user("researcher"), make_competition(make_user("mnvo")).id, {"title": "A"}
     )
     sign_in(make_user("researcher"))
@@ -388,7 +389,7 @@ def test_autosave_of_someone_elses_draft_is_not_found(client, make_user, sign_in
 def test_submit_with_problems_shows_each_next_to_its_field(client, make_user, sign_in):
     leader = make_user("researcher")
     competition = make_competition(make_user("mnvo"), max_grant_kzt=1_000_000)
-    application = services.create_application(
+    application = application_ops.create_application(
         leader, competition.id, {"title": "Only a title", "requested_kzt": 5_000_000, "trl_claimed": 2}
     )
     sign_in(leader)
@@ -446,7 +447,7 @@ def test_submit_after_the_deadline_is_flashed(client, make_user, sign_in):
 
 def test_attachments_pdf_only_and_private(client, make_user, sign_in):
     leader = make_user("researcher")
-    application = services.create_application(leader, make_competition(make_user("mnvo")).id, {"title": "A"})
+    application = application_ops.create_application(leader, make_competition(make_user("mnvo")).id, {"title": "A"})
     sign_in(leader)
     response = client.post(
         f"/applications/{application.id}/attachments",
@@ -473,7 +474,7 @@ def test_attachments_pdf_only_and_private(client, make_user, sign_in):
 
 def test_team_invitation_confirmed_in_the_members_account(client, make_user, sign_in):
     leader, member = make_user("researcher"), make_user("researcher")
-    application = services.create_application(leader, make_competition(make_user("mnvo")).id, {"title": "A"})
+    application = application_ops.create_application(leader, make_competition(make_user("mnvo")).id, {"title": "A"})
     sign_in(leader)
     response = client.post(f"/applications/{application.id}/members", data={"email": "not-an-email"})
     assert response.status_code == 422 and 'id="email-error"' in response.get_data(as_text=True)
@@ -498,7 +499,7 @@ def test_org_head_signs_from_the_application_page(client, make_user, sign_in):
     leader = make_user("researcher", organisation="Университет")
     head = make_user("org_head", organisation="Университет")
     competition = make_competition(make_user("mnvo"), require_org_signature=True)
-    application = services.create_application(leader, competition.id, {"title": "Signed project"})
+    application = application_ops.create_application(leader, competition.id, {"title": "Signed project"})
     sign_in(head)
     assert "Signed project" in client.get("/dashboard").get_data(as_text=True)
     client.post(f"/applications/{application.id}/sign")
@@ -620,7 +621,7 @@ def test_results_page_lists_funded_projects_in_each_language(client, make_user):
 def test_dashboard_panels(client, make_user, sign_in):
     operator, leader = make_user("mnvo"), make_user("researcher")
     competition = make_competition(operator, title={"en": "Panel call"})
-    services.create_application(leader, competition.id, {"title": "Panel draft"})
+    application_ops.create_application(leader, competition.id, {"title": "Panel draft"})
     sign_in(leader)
     page = client.get("/dashboard?lang=en").get_data(as_text=True)
     assert "Panel draft" in page and "My applications" in page
@@ -632,7 +633,7 @@ def test_dashboard_panels(client, make_user, sign_in):
 def test_garbage_input_is_answered_with_field_errors_not_500(client, make_user, sign_in):
     operator, leader = make_user("mnvo"), make_user("researcher")
     competition = make_competition(operator)
-    application = services.create_application(leader, competition.id, {"title": "A"})
+    application = application_ops.create_application(leader, competition.id, {"title": "A"})
     garbage = {
         "trl_min": "abc",
         "trl_max": "",

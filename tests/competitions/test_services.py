@@ -6,6 +6,8 @@ from datetime import timedelta
 
 import pytest
 
+from app.competitions import applications as application_ops
+
 from app.competitions import services
 from app.competitions.models import Application
 from app.core import audit, time as clock
@@ -61,12 +63,12 @@ def test_close_after_deadline_without_reason(world):
 def test_review_needs_formal_check_done(world):
     c, mnvo = world["competition"], world["mnvo"]
     app_ = complete_draft(world["leader"], c, world["head"])
-    services.submit(world["leader"], app_.id)
+    application_ops.submit(world["leader"], app_.id)
     clock.freeze(c.deadline + timedelta(seconds=1))
     services.transition(mnvo, c.id, "closed")
     with pytest.raises(Conflict):
         services.transition(mnvo, c.id, "review")
-    services.formal_check(mnvo, app_.id, True)
+    application_ops.formal_check(mnvo, app_.id, True)
     services.transition(mnvo, c.id, "review")
 
 
@@ -94,8 +96,8 @@ def test_researcher_cannot_create_competition(world):
 
 def test_submit_success_and_idempotent(world):
     application = complete_draft(world["leader"], world["competition"], world["head"])
-    first = services.receipt(services.submit(world["leader"], application.id))
-    again = services.receipt(services.submit(world["leader"], application.id))
+    first = application_ops.receipt(application_ops.submit(world["leader"], application.id))
+    again = application_ops.receipt(application_ops.submit(world["leader"], application.id))
     assert first == again
     assert first["irn"].startswith("DP") and len(first["receipt_sha256"]) == 64
     assert application.snapshot["title"] == application.title
@@ -103,9 +105,9 @@ def test_submit_success_and_idempotent(world):
 
 def test_submitted_application_is_frozen(world):
     application = complete_draft(world["leader"], world["competition"], world["head"])
-    services.submit(world["leader"], application.id)
+    application_ops.submit(world["leader"], application.id)
     with pytest.raises(Conflict):
-        services.update_application(world["leader"], application.id, {"title": "new"})
+        application_ops.update_application(world["leader"], application.id, {"title": "new"})
 
 
 @pytest.mark.parametrize("overrides,field", [
@@ -121,7 +123,7 @@ def test_submitted_application_is_frozen(world):
 def test_each_eligibility_rule(world, overrides, field):
     application = complete_draft(world["leader"], world["competition"], world["head"], **overrides)
     with pytest.raises(ValidationFailed) as error:
-        services.submit(world["leader"], application.id)
+        application_ops.submit(world["leader"], application.id)
     assert field in error.value.fields
     assert db_status(application.id) == "draft"
 
@@ -130,16 +132,16 @@ def test_valid_boundaries_pass(world):
     # exactly the cap, exactly 10 %, exactly the maximum duration, TRL at the minimum
     application = complete_draft(world["leader"], world["competition"], world["head"], trl=4,
                                  requested_kzt=350_000_000, cofinancing_kzt=35_000_000, duration_months=36)
-    assert services.submit(world["leader"], application.id).status == "submitted"
+    assert application_ops.submit(world["leader"], application.id).status == "submitted"
 
 
 def test_all_failures_reported_at_once(world):
     application = complete_draft(world["leader"], world["competition"], None, trl=2,
                                  trl_evidence={"1": "x"}, requested_kzt=500_000_000, cofinancing_kzt=0,
                                  duration_months=60)
-    services.invite_member(world["leader"], application.id, "member@example.kz")
+    application_ops.invite_member(world["leader"], application.id, "member@example.kz")
     with pytest.raises(ValidationFailed) as error:
-        services.submit(world["leader"], application.id)
+        application_ops.submit(world["leader"], application.id)
     assert {"trl_claimed", "trl_evidence", "requested_kzt", "duration_months", "cofinancing_kzt", "team",
             "signature"} <= set(error.value.fields)
 
@@ -147,9 +149,9 @@ def test_all_failures_reported_at_once(world):
 def test_missing_document_and_unaccredited_org(world, make_user):
     org = accredited_org("Unaccredited LLP", accredited=False)
     leader = make_user("researcher", organisation=org.name_ru)
-    application = services.create_application(leader, world["competition"].id, {"title": "t"})
+    application = application_ops.create_application(leader, world["competition"].id, {"title": "t"})
     with pytest.raises(ValidationFailed) as error:
-        services.submit(leader, application.id)
+        application_ops.submit(leader, application.id)
     assert "documents" in error.value.fields and "organisation" in error.value.fields
 
 
@@ -160,33 +162,33 @@ def test_blocked_leader(world, db):
     db.session.commit()
     application = complete_draft(world["leader"], world["competition"], world["head"])
     with pytest.raises(ValidationFailed) as error:
-        services.submit(world["leader"], application.id)
+        application_ops.submit(world["leader"], application.id)
     assert "leader" in error.value.fields
 
 
 def test_team_confirmation_required(world, make_user):
     application = complete_draft(world["leader"], world["competition"], world["head"])
     member_user = make_user("researcher", email="member@example.kz")
-    member = services.invite_member(world["leader"], application.id, "member@example.kz", "Member")
+    member = application_ops.invite_member(world["leader"], application.id, "member@example.kz", "Member")
     with pytest.raises(ValidationFailed):
-        services.submit(world["leader"], application.id)
+        application_ops.submit(world["leader"], application.id)
     with pytest.raises(NotFound):
-        services.answer_invitation(world["leader"], member.id, True)  # only the invitee answers
-    services.answer_invitation(member_user, member.id, True)
-    assert services.submit(world["leader"], application.id).status == "submitted"
+        application_ops.answer_invitation(world["leader"], member.id, True)  # only the invitee answers
+    application_ops.answer_invitation(member_user, member.id, True)
+    assert application_ops.submit(world["leader"], application.id).status == "submitted"
 
 
 def test_deadline_one_second_before_and_after(world):
     c = world["competition"]
     application = complete_draft(world["leader"], c, world["head"])
     clock.freeze(c.deadline - timedelta(seconds=1))
-    services.update_application(world["leader"], application.id, {"title": "last-second edit"})
+    application_ops.update_application(world["leader"], application.id, {"title": "last-second edit"})
     clock.freeze(c.deadline)
     with pytest.raises(Conflict) as error:
-        services.submit(world["leader"], application.id)
+        application_ops.submit(world["leader"], application.id)
     assert error.value.code == "deadline_passed"
     with pytest.raises(Conflict):
-        services.update_application(world["leader"], application.id, {"title": "too late"})
+        application_ops.update_application(world["leader"], application.id, {"title": "too late"})
 
 
 def test_deadline_given_in_another_time_zone(world):
@@ -204,32 +206,32 @@ def test_deadline_given_in_another_time_zone(world):
 def test_version_conflict(world):
     application = complete_draft(world["leader"], world["competition"], world["head"])
     version = application.version
-    services.update_application(world["leader"], application.id, {"title": "tab one"}, version)
+    application_ops.update_application(world["leader"], application.id, {"title": "tab one"}, version)
     with pytest.raises(Conflict) as error:
-        services.update_application(world["leader"], application.id, {"title": "tab two"}, version)
+        application_ops.update_application(world["leader"], application.id, {"title": "tab two"}, version)
     assert error.value.code == "version_conflict"
     assert db_title(application.id) == "tab one"
 
 
 def test_withdraw_before_deadline(world):
     application = complete_draft(world["leader"], world["competition"], world["head"])
-    services.submit(world["leader"], application.id)
-    services.withdraw(world["leader"], application.id)
+    application_ops.submit(world["leader"], application.id)
+    application_ops.withdraw(world["leader"], application.id)
     assert application.status == "withdrawn"
 
 
 def test_attachment_validation(world, app):
-    application = services.create_application(world["leader"], world["competition"].id, {"title": "t"})
+    application = application_ops.create_application(world["leader"], world["competition"].id, {"title": "t"})
     with pytest.raises(ValidationFailed) as error:
-        services.add_attachment(world["leader"], application.id, "project_description", "x.pdf",
+        application_ops.add_attachment(world["leader"], application.id, "project_description", "x.pdf",
                                 io.BytesIO(b"MZ\x90\x00 not a pdf"))
     assert "file" in error.value.fields
     app.config["MAX_ATTACHMENT_BYTES"] = 100
     with pytest.raises(TooLarge):
-        services.add_attachment(world["leader"], application.id, "project_description", "x.pdf",
+        application_ops.add_attachment(world["leader"], application.id, "project_description", "x.pdf",
                                 io.BytesIO(PDF + b"0" * 200))
     app.config["MAX_ATTACHMENT_BYTES"] = 10_000
-    attachment = services.add_attachment(world["leader"], application.id, "project_description", "../../x.pdf",
+    attachment = application_ops.add_attachment(world["leader"], application.id, "project_description", "../../x.pdf",
                                          io.BytesIO(PDF))
     assert attachment.filename == "x.pdf" and "/" not in attachment.stored_name
 
@@ -237,23 +239,23 @@ def test_attachment_validation(world, app):
 def test_formal_check_rules(world):
     c, mnvo = world["competition"], world["mnvo"]
     application = complete_draft(world["leader"], c, world["head"])
-    services.submit(world["leader"], application.id)
+    application_ops.submit(world["leader"], application.id)
     with pytest.raises(Conflict):
-        services.formal_check(mnvo, application.id, True)  # still open
+        application_ops.formal_check(mnvo, application.id, True)  # still open
     clock.freeze(c.deadline + timedelta(seconds=1))
     services.transition(mnvo, c.id, "closed")
     with pytest.raises(ValidationFailed):
-        services.formal_check(mnvo, application.id, False, [])
+        application_ops.formal_check(mnvo, application.id, False, [])
     with pytest.raises((NotFound, PermissionDenied)):
-        services.formal_check(world["leader"], application.id, True)
-    services.formal_check(mnvo, application.id, False, ["Нет письма о софинансировании"])
+        application_ops.formal_check(world["leader"], application.id, True)
+    application_ops.formal_check(mnvo, application.id, False, ["Нет письма о софинансировании"])
     assert application.status == "rejected" and application.formal_reasons
 
 
 def test_audit_entries_for_state_changes(world, db):
     from app.core.audit import AuditEntry
     application = complete_draft(world["leader"], world["competition"], world["head"])
-    services.submit(world["leader"], application.id)
+    application_ops.submit(world["leader"], application.id)
     actions = {e.action for e in db.session.query(AuditEntry).all()}
     assert {"competition.create", "competition.transition", "application.create", "application.submit"} <= actions
     entry = db.session.query(AuditEntry).first()
@@ -267,9 +269,9 @@ def test_investor_cannot_see_draft_or_apply(world, make_user):
     investor = make_user("investor")
     application = complete_draft(world["leader"], world["competition"], world["head"])
     with pytest.raises(NotFound):
-        services.get_application_for(investor, application.id)
+        application_ops.get_application_for(investor, application.id)
     with pytest.raises(PermissionDenied):
-        services.create_application(investor, world["competition"].id, {"title": "x"})
+        application_ops.create_application(investor, world["competition"].id, {"title": "x"})
 
 
 def db_status(application_id):

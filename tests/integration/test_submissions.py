@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.accounts.services import NewUser, create_user
+from app.competitions import applications as application_ops
 from app.competitions import services
 from app.competitions.models import Application
 from app.core import time as clock
@@ -29,7 +30,7 @@ def _setup(n):
     leaders, ids = [], []
     for i in range(n):
         leader = create_user(NewUser(email=f"leader{i}@example.kz", password=PASSWORD, roles=["researcher"]))
-        application = services.create_application(leader, competition.id, {
+        application = application_ops.create_application(leader, competition.id, {
             "title": f"Project {i}", "abstract": "a", "keywords": ["k"], "priority": 3, "trl_claimed": 3,
             "trl_evidence": {"1": "e", "2": "e", "3": "e"}, "requested_kzt": 1000, "cofinancing_kzt": 100,
             "duration_months": 12})

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from app.competitions import services as comp
+from app.competitions import applications as application_ops
 from app.matching import services
 from app.matching.models import Commitment, InvestorProfile, MatchFeedback
 from tests.competitions.helpers import open_competition
@@ -36,16 +36,16 @@ def world(app, make_user, db):
     apps = []
     for n, (title, abstract, trl, visible, region) in enumerate(PROJECTS):
         leader = make_user("researcher", name=f"Leader Person {n}")
-        application = comp.create_application(leader, competition.id, {
+        application = application_ops.create_application(leader, competition.id, {
             "title": title, "abstract": abstract, "keywords": abstract.split()[:3], "priority": 5,
             "trl_claimed": trl, "trl_evidence": {str(i): f"{EVIDENCE} level {i}" for i in range(1, trl + 1)},
             "requested_kzt": 50_000_000, "cofinancing_kzt": 10_000_000, "duration_months": 24,
             "investor_visible": visible, "language": "en", "region": region})
         if n == 0:
             member = make_user("researcher", email=MEMBER_EMAIL, name="Team Engineer")
-            invitation = comp.invite_member(leader, application.id, MEMBER_EMAIL, "Team Engineer", "engineer")
-            comp.answer_invitation(member, invitation.id, True)
-        comp.submit(leader, application.id)
+            invitation = application_ops.invite_member(leader, application.id, MEMBER_EMAIL, "Team Engineer", "engineer")
+            application_ops.answer_invitation(member, invitation.id, True)
+        application_ops.submit(leader, application.id)
         apps.append((leader, application))
     investors = []
     for name, thesis, trl in (("Isotope Fund", "nuclear medicine isotopes radiopharmaceuticals", (4, 9)),

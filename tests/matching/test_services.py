@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.competitions import services as comp
+from app.competitions import applications as application_ops
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.matching import services
 from app.text.vectors import TextVector
@@ -28,12 +28,12 @@ def world(app, make_user, db):
     apps = []
     for title, abstract, trl, visible in PROJECTS:
         leader = make_user("researcher")
-        application = comp.create_application(leader, competition.id, {
+        application = application_ops.create_application(leader, competition.id, {
             "title": title, "abstract": abstract, "keywords": abstract.split()[:3], "priority": 5,
             "trl_claimed": trl, "trl_evidence": {str(i): "e" for i in range(1, trl + 1)}, "requested_kzt": 50_000_000,
             "cofinancing_kzt": 10_000_000, "duration_months": 24, "investor_visible": visible,
             "language": "en"})
-        comp.submit(leader, application.id)
+        application_ops.submit(leader, application.id)
         apps.append((leader, application))
     investors = []
     for name, thesis, trl in (("Isotope Fund", "nuclear medicine isotopes radiopharmaceuticals", (4, 9)),

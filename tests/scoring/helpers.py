@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from app.competitions import applications as application_ops
+
 from app.competitions import services as comp
 from app.core import time as clock
 from app.scoring.experts import services as expert_ops
@@ -37,13 +39,13 @@ def review_world(make_user, n_applications=4, n_experts=6, k=2, foreign=(), **co
         application = complete_draft(
             leader, competition, head, title=f"{title} {i}", abstract=keywords, keywords=keywords.split()
         )
-        comp.submit(leader, application.id)
+        application_ops.submit(leader, application.id)
         applications.append(application)
         leaders.append(leader)
     clock.freeze(competition.deadline + timedelta(seconds=1))
     comp.transition(mnvo, competition.id, "closed")
     for application in applications:
-        comp.formal_check(mnvo, application.id, True)
+        application_ops.formal_check(mnvo, application.id, True)
     comp.transition(mnvo, competition.id, "review")
     experts = []
     for i in range(n_experts):

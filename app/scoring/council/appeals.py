@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app import jobs
+from app.competitions import applications as application_ops
 from app.competitions import services as competitions
 from app.competitions.models import RESULTS, Application
 from app.core import audit
@@ -23,7 +24,7 @@ logger = logging.getLogger(__name__)
 # --- appeals ---------------------------------------------------------------------------------------------
 
 def file_appeal(actor, application_id: int, text: str) -> Appeal:
-    application = competitions.get_application_for(actor, application_id)
+    application = application_ops.get_application_for(actor, application_id)
     if application.leader_id != actor.id:
         raise PermissionDenied()
     competition = application.competition

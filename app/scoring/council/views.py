@@ -5,6 +5,7 @@ from flask import flash, jsonify, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app.competitions import applications as application_ops
 from app.competitions import services as competitions
 from app.core import time as clock
 from app.core.db import db
@@ -122,7 +123,7 @@ def protocol(competition_id):
 @bp.route("/applications/<int:application_id>/appeal", methods=["GET", "POST"])
 @login_required
 def appeal(application_id):
-    application = competitions.get_application_for(current_user, application_id)
+    application = application_ops.get_application_for(current_user, application_id)
     form, status = AppealForm(), 200
     if form.validate_on_submit():
         try:
@@ -143,7 +144,7 @@ def appeal(application_id):
 
 def _appeals_page(competition_id: int, forms: dict | None = None, status: int = 200):
     items = appeal_ops.appeals_of(current_user, competition_id)
-    competition, applications = competitions.competition_applications_for(current_user, competition_id)
+    competition, applications = application_ops.competition_applications_for(current_user, competition_id)
     return render_template("scoring/appeals.html", competition=competition, appeals=items,
                            apps={a.id: a for a in applications}, forms=forms or {}), status
 

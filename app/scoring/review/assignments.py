@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from app import jobs
 from app.accounts.models import User
+from app.competitions import applications as application_ops
 from app.competitions import services as competitions
 from app.competitions.models import A_ADMITTED, REVIEW, Application, Competition
 from app.core import audit
@@ -166,7 +167,7 @@ def _check_pair(competition: Competition, application: Application, expert: User
     key = f"{application.id}:{expert.id}"
     if "expert" not in expert.roles:
         errors.setdefault(key, []).append(_("This user is not an expert."))
-    if competitions.is_blocked(expert.id, "expert"):
+    if application_ops.is_blocked(expert.id, "expert"):
         errors.setdefault(key, []).append(_("This expert is in the registry of unscrupulous experts."))
     if (expert.id, application.id) in conflicts:
         errors.setdefault(key, []).append(_("Conflict of interest."))

@@ -14,6 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app import jobs
 from app.accounts.models import User
+from app.competitions import applications as application_ops
 from app.competitions import services as competitions
 from app.competitions.models import RESULTS, REVIEW, Application, Competition
 from app.core import audit
@@ -207,7 +208,7 @@ def _submitted_reviews(application_id: int) -> list[Review]:
 def reviews_visible_to(actor, application_id: int) -> list[dict]:
     """Blindness: an expert sees the other experts' scores only after submitting their own; operators and
     the council see all; applicants see anonymised ones once results are published."""
-    application = competitions.get_application_for(actor, application_id)
+    application = application_ops.get_application_for(actor, application_id)
     reviews = _submitted_reviews(application.id)
     competition = application.competition
     if can(actor, "reviews.named", competition):

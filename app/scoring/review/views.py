@@ -7,6 +7,7 @@ from flask import Response, flash, jsonify, redirect, render_template, request, 
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app.competitions import applications as application_ops
 from app.competitions import services as competitions
 from app.core import exports
 from app.core import time as clock
@@ -202,7 +203,7 @@ def _assignment_job(competition_id: int):
 
 def _round_page(competition_id: int, status: int = 200, pick_errors: dict | None = None, import_form=None,
                 block_errors: dict | None = None, general_errors: list | None = None):
-    competition, applications = competitions.competition_applications_for(current_user, competition_id)
+    competition, applications = application_ops.competition_applications_for(current_user, competition_id)
     rows = assignment_ops.assignments_of(current_user, competition_id)
     grouped: dict[int, list] = {}
     for row in rows:
@@ -487,7 +488,7 @@ def amend(review_id):
 # --- reviews of an application (applicant, operator, council) and the operator's consensus -----------------
 
 def _reviews_page(application_id: int, consensus=None, status: int = 200):
-    application = competitions.get_application_for(current_user, application_id)
+    application = application_ops.get_application_for(current_user, application_id)
     competition = application.competition
     manage = can(current_user, "competition.manage", competition)
     flag = None
@@ -511,7 +512,7 @@ def application_reviews(application_id):
 @bp.post("/applications/<int:application_id>/consensus")
 @login_required
 def consensus(application_id):
-    application = competitions.get_application_for(current_user, application_id)
+    application = application_ops.get_application_for(current_user, application_id)
     form = consensus_form(application.competition.criteria)
     if form.validate_on_submit():
         try:
