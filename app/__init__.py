@@ -42,13 +42,10 @@ def create_app(config=None) -> Flask:
     limiter.init_app(app)
 
     from app import models  # noqa: F401  (register every model with SQLAlchemy)
-    _register_domains()
-    from app.accounts.views import init_login
-    init_login(app)
 
     from app.core.errors import register_error_handlers
     register_error_handlers(app)
-    _register_blueprints(app)
+    _init_domains(app)
 
     from app.core.jinja import init_jinja
     init_jinja(app)
@@ -63,9 +60,6 @@ def create_app(config=None) -> Flask:
 
     from app.core.security import init_security
     init_security(app)
-
-    from app.core.cli import register_commands
-    register_commands(app)
     return app
 
 
@@ -107,30 +101,22 @@ def _check_production(app: Flask) -> None:
             )
 
 
-def _register_domains() -> None:
-    """Import each domain's permission rules and service hooks (lifecycle guards, signal handlers)."""
-    import app.competitions.permissions  # noqa: F401
-    import app.matching.permissions  # noqa: F401
-    import app.matching.services  # noqa: F401
-    import app.jobs.permissions  # noqa: F401
+# Each domain registers itself (blueprints, CLI group, permission rules, signal handlers, dashboard panels and
+# menu items) with its ``init_app(app)``, in this order: the order of the menu items, and of the blueprints.
+DOMAINS = (
+    "app.main",
+    "app.accounts",
+    "app.jobs",
+    "app.notifications",
+    "app.api",
+    "app.competitions",
+    "app.matching",
+    "app.scoring",
+    "app.seed",
+)
 
 
-def _register_blueprints(app: Flask) -> None:
-    from app.accounts.views import bp as accounts_bp
-    from app.api import bp as api_bp
-    from app.jobs.views import bp as jobs_bp
-    from app.main.views import bp as main_bp
-    from app.notifications.views import bp as notifications_bp
-
-    app.register_blueprint(main_bp)
-    app.register_blueprint(accounts_bp, url_prefix="/account")
-    app.register_blueprint(jobs_bp, url_prefix="/jobs")
-    app.register_blueprint(notifications_bp, url_prefix="/notifications")
-    app.register_blueprint(api_bp, url_prefix="/api/v1")
-    from app.competitions import dashboard as _competitions_dashboard  # noqa: F401  (panels, nav, home)
-    from app.competitions.views import bp as competitions_bp
-    app.register_blueprint(competitions_bp, url_prefix="")
-    from app.matching.views import bp as matching_bp  # also registers its dashboard panels and menu items
-    app.register_blueprint(matching_bp, url_prefix="/matching")
-    from app import scoring
-    scoring.init_app(app)  # pages, dashboard panels, the "Expert desk" menu item
+def _init_domains(app: Flask) -> None:
+    from importlib import import_module
+    for name in DOMAINS:
+        import_module(name).init_app(app)

@@ -13,14 +13,21 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.accounts.models import (AKIMAT, ROLES, SELF_REGISTER_ROLES, ApiToken, Organisation, PasswordResetToken,
-                                 User)
+from app.accounts.models import (
+    AKIMAT,
+    ROLES,
+    SELF_REGISTER_ROLES,
+    ApiToken,
+    Organisation,
+    PasswordResetToken,
+    User,
+)
 from app.core import throttle
 from app.core import time as clock
 from app.core.db import db

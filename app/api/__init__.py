@@ -68,3 +68,7 @@ def listing(items: list, total: int) -> dict:
 
 
 from app.api import competitions, core, matching, scoring  # noqa: E402,F401  (registers routes)
+
+
+def init_app(app) -> None:
+    app.register_blueprint(bp, url_prefix="/api/v1")

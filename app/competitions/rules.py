@@ -4,6 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from app.competitions.states import ARCHIVED, CLOSED, COUNCIL, DRAFT, OPEN, PUBLISHED, RESULTS, REVIEW
+from app.reference import data as reference
 
 # The lifecycle: each state and the states it may move to.
 TRANSITIONS = {
@@ -17,17 +18,8 @@ TRANSITIONS = {
     ARCHIVED: (),
 }
 
-DEFAULT_CRITERIA = [
-    {"key": "excellence", "name": {"ru": "Научная значимость и новизна", "kk": "Ғылыми маңыздылығы мен жаңалығы",
-                                   "en": "Excellence"}, "weight": 1.0, "min": 0, "max": 5, "step": 0.5,
-     "threshold": 3},
-    {"key": "impact", "name": {"ru": "Влияние и коммерческий потенциал", "kk": "Әсері және коммерциялық әлеуеті",
-                               "en": "Impact"}, "weight": 1.0, "min": 0, "max": 5, "step": 0.5, "threshold": 3},
-    {"key": "implementation", "name": {"ru": "Качество и эффективность реализации",
-                                       "kk": "Іске асырудың сапасы мен тиімділігі",
-                                       "en": "Quality and efficiency of implementation"},
-     "weight": 1.0, "min": 0, "max": 5, "step": 0.5, "threshold": 3},
-]
+# The criteria of a competition whose instrument has no template: the reference data's, the one source.
+DEFAULT_CRITERIA = reference.default_criteria("grant")
 
 RULE_DEFAULTS = {
     "cofinancing": {"scientist": 0.10, "startup": 0.20, "business": 0.30},

@@ -37,7 +37,7 @@ from app.competitions.models import (
 )
 from app.core import time as clock
 from app.core.db import db
-from app.seed import DEMO_PASSWORD, load_json, step
+from app.seed import DEMO_PASSWORD, load_json
 
 DEMO_COMPETITIONS = [
     {"key": "comm2026", "instrument": "commercialisation", "status": "open", "region": None, "deadline_days": 21,
@@ -177,7 +177,6 @@ def _fits(item: dict, competition: Competition) -> bool:
     return float(item.get("requested_kzt") or 0) <= float(competition.max_grant_kzt or 10**13)
 
 
-@step(30, "competitions and applications")
 def seed_competitions(echo) -> int:
     competitions = _competitions()
     items = load_json("applications.json")

@@ -186,3 +186,12 @@ def call(func_path: str):
 
 __all__ = ["submit", "dispatch", "enqueue", "drain", "mode", "is_inline", "Job", "QUEUED", "RUNNING", "DONE",
            "FAILED"]
+
+
+def init_app(app) -> None:
+    """The job pages, their permission rules and ``flask jobs``."""
+    from app.jobs import permissions  # noqa: F401  (rules)
+    from app.jobs.cli import jobs_cli
+    from app.jobs.views import bp
+    app.register_blueprint(bp, url_prefix="/jobs")
+    app.cli.add_command(jobs_cli)

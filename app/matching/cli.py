@@ -46,7 +46,3 @@ def embed_command(force):
     result = embed_all(force=force, progress=progress)
     click.echo("")
     click.echo("Vectors ready: " + ", ".join(f"{k}={v}" for k, v in result.items()))
-
-
-def register(app) -> None:
-    app.cli.add_command(matching_cli)

@@ -13,10 +13,9 @@ from app.competitions.models import A_FUNDED, Application
 from app.core import time as clock
 from app.core.db import db
 from app.matching.models import Commitment, Introduction, InvestorProfile
-from app.seed import DEMO_PASSWORD, load_json, step
+from app.seed import DEMO_PASSWORD, load_json
 
 
-@step(60, "investors")
 def seed_investors(echo) -> int:
     created = 0
     for n, item in enumerate(load_json("investors.json")):
@@ -40,7 +39,6 @@ def seed_investors(echo) -> int:
     return created
 
 
-@step(70, "introductions and commitments")
 def seed_deals(echo) -> int:
     if db.session.scalar(select(Introduction.id)):
         return 0
@@ -77,7 +75,6 @@ def seed_deals(echo) -> int:
     return created
 
 
-@step(90, "embeddings")
 def seed_embeddings(echo) -> int:
     from app.matching.services import embed_all
     try:

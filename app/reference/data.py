@@ -749,15 +749,6 @@ TOTAL_THRESHOLD = 10  # of 15 (three criteria x 5)
 #: Tie-break chain: higher Excellence, then higher Impact, then earlier submission.
 DEFAULT_TIE_BREAK: list[str] = ["excellence", "impact", "submitted_at"]
 
-#: The expert's separate opinion on the budget (DOMAIN.md: "a separate opinion on whether the budget is
-#: justified").
-BUDGET_OPINIONS: list[dict[str, Any]] = [
-    {"code": "justified", "name": _q("Бюджет обоснован", "Бюджет негізделген", "Budget justified")},
-    {"code": "partly", "name": _q("Бюджет обоснован частично", "Бюджет ішінара негізделген",
-                                  "Budget partly justified")},
-    {"code": "not_justified", "name": _q("Бюджет не обоснован", "Бюджет негізделмеген",
-                                         "Budget not justified")},
-]
 
 _EXCELLENCE_DESC = _q(
     "Ясность и актуальность целей; новизна по сравнению с мировым уровнем; обоснованность методологии; "

@@ -20,4 +20,6 @@ def init_app(app) -> None:
     from app.scoring.review import views as _review  # noqa: F401
     from app.scoring.council import views as _council  # noqa: F401
     from app.scoring.blueprint import bp
+    from app.scoring.cli import scoring_cli
     app.register_blueprint(bp, url_prefix="")
+    app.cli.add_command(scoring_cli)

@@ -81,7 +81,3 @@ def remind_due_command(days):
     """Send the scheduled review reminders (run daily from cron or a clock process)."""
     from app.scoring.review.reviews import send_due_reminders
     click.echo(f"Sent {send_due_reminders(days)} reminders")
-
-
-def register(app) -> None:
-    app.cli.add_command(scoring_cli)

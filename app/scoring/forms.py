@@ -18,6 +18,7 @@ from wtforms.validators import Length, Optional
 
 from app.core.forms import ActionForm, MultiCheckboxField, apply_errors  # noqa: F401  (re-exported)
 from app.reference import localized
+from app.scoring.states import BudgetOpinion, VoteChoice
 
 TEXT = 10000
 
@@ -32,14 +33,15 @@ CONFLICT_CODE_LABELS = {
     "coauthor": _l("Co-authorship"), "excluded_by_applicant": _l("Excluded by the applicant"),
     "declared": _l("Declared conflict"),
 }
-BUDGET_LABELS = {"yes": _l("Yes, justified"), "partly": _l("Partly justified"), "no": _l("Not justified")}
+BUDGET_LABELS = {BudgetOpinion.YES: _l("Yes, justified"), BudgetOpinion.PARTLY: _l("Partly justified"),
+                 BudgetOpinion.NO: _l("Not justified")}
 PROPOSED_LABELS = {
     "funded": _l("Funded"), "skipped": _l("Skipped: does not fit the remaining budget"),
     "reserve": _l("Reserve list"), "below_threshold": _l("Below threshold"),
 }
 VOTE_LABELS = {"for": _l("For"), "against": _l("Against"), "abstain": _l("Abstain"),
                "conflict": _l("I have a conflict")}
-VOTE_CHOICES = ("for", "against", "abstain", "conflict")
+VOTE_CHOICES = tuple(VoteChoice)
 TRUE_WORDS = {"1", "true", "yes", "y", "да", "иә", "x", "+"}
 
 

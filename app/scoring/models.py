@@ -9,10 +9,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import TimestampMixin, UTCDateTime, db
 
-# Assignment states
-PROPOSED, INVITED, ACCEPTED, DECLINED, RELEASED, SUBMITTED = (
-    "proposed", "invited", "accepted", "declined", "released", "submitted")
-ACTIVE_ASSIGNMENT_STATES = (PROPOSED, INVITED, ACCEPTED, SUBMITTED)
+from app.scoring.states import (  # noqa: F401  (the states, re-exported for the code that imports them here)
+    ACCEPTED, ACTIVE_ASSIGNMENT_STATES, DECLINED, INVITED, PROPOSED, RELEASED, SUBMITTED, AssignmentSource,
+    AssignmentStatus, ReviewStatus)
 
 
 class ExpertProfile(TimestampMixin, db.Model):
@@ -45,7 +44,7 @@ class ExpertAssignment(TimestampMixin, db.Model):
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True, nullable=False)
     expert_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True, nullable=False)
     status: Mapped[str] = mapped_column(String(16), default=PROPOSED, nullable=False, index=True)
-    source: Mapped[str] = mapped_column(String(16), default="auto", nullable=False)  # auto, manual, reserve
+    source: Mapped[str] = mapped_column(String(16), default=AssignmentSource.AUTO, nullable=False)
     affinity: Mapped[float | None] = mapped_column(Float)
     shared_terms: Mapped[list] = mapped_column(JSON, default=list, nullable=False)
     invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -80,7 +79,7 @@ class Review(TimestampMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assignment_id: Mapped[int] = mapped_column(ForeignKey("expert_assignments.id"), unique=True, nullable=False)
-    status: Mapped[str] = mapped_column(String(16), default="draft", nullable=False, index=True)
+    status: Mapped[str] = mapped_column(String(16), default=ReviewStatus.DRAFT, nullable=False, index=True)
     scores: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)
     comments: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)
     overall_comment: Mapped[str] = mapped_column(Text, default="", nullable=False)

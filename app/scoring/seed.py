@@ -15,7 +15,7 @@ from app.core.db import db
 from app.scoring.models import (ACCEPTED, INVITED, SUBMITTED, CouncilSession, Decision, ExpertAssignment,
                                 ExpertProfile, Review, Vote)
 from app.scoring.experts.services import profile_for
-from app.seed import DEMO_PASSWORD, load_json, step
+from app.seed import DEMO_PASSWORD, load_json
 
 COMMENTS = {
     "excellence": ("Новизна подтверждена сравнением с мировым уровнем; методология обоснована.",
@@ -33,7 +33,6 @@ def _pseudo(seed: str, lo: float, hi: float, step: float = 0.5) -> float:
     return round(raw / step) * step
 
 
-@step(40, "experts")
 def seed_experts(echo) -> int:
     created = 0
     items = load_json("experts.json")
@@ -180,7 +179,6 @@ def _decisions(competition: Competition, applications: list[Application]) -> Non
                                 votes_abstain=choices.count("abstain"), decided_at=opened + timedelta(hours=2)))
 
 
-@step(50, "review rounds")
 def seed_reviews(echo) -> int:
     created = _round(_competition("Мегагранты"), "review")
     created += _round(_competition("Грантовое финансирование молодых"), "council")

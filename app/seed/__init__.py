@@ -1,54 +1,17 @@
 """``flask seed-demo``: realistic multilingual demo data, idempotent (keyed by codes and e-mails).
 
-Each domain contributes a step; the steps run in order and each skips what already exists.
+This package holds what the domains' seed modules share (the demo password, the data files); the ordered
+list of steps is ``app.seed.demo.STEPS``, and the command ``app.seed.cli``. It imports no domain.
 """
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
 from pathlib import Path
-
-from sqlalchemy import select
-
-from app.accounts.models import Organisation, User
-from app.accounts.services import NewUser, create_user
-from app.core import uow
-from app.core.db import db
 
 logger = logging.getLogger(__name__)
 DATA = Path(__file__).parent / "data"
 DEMO_PASSWORD = "Demo2026pass"
-
-# One account per role (the README lists them).
-DEMO_ACCOUNTS = [
-    {"email": "admin@demo.kz", "roles": ["admin"], "name": "Администратор платформы"},
-    {"email": "mnvo@demo.kz", "roles": ["mnvo"], "name": "Айгерим Сеитова (МНВО)"},
-    {"email": "akimat.almaty@demo.kz", "roles": ["akimat"], "region": "almaty_city",
-     "name": "Ерлан Касымов (акимат г. Алматы)"},
-    {"email": "akimat.almobl@demo.kz", "roles": ["akimat"], "region": "almaty_region",
-     "name": "Динара Жумабекова (акимат Алматинской области)"},
-    {"email": "akimat.abai@demo.kz", "roles": ["akimat"], "region": "abai",
-     "name": "Бауыржан Омаров (акимат области Абай)"},
-    {"email": "researcher@demo.kz", "roles": ["researcher"], "name": "Асель Нурланова", "org": "inp"},
-    {"email": "researcher2@demo.kz", "roles": ["researcher"], "name": "Тимур Абенов", "org": "nu"},
-    {"email": "orghead@demo.kz", "roles": ["org_head"], "name": "Марат Жакупов", "org": "inp"},
-    {"email": "expert@demo.kz", "roles": ["expert"], "name": "Гульнара Ахметова"},
-    {"email": "council@demo.kz", "roles": ["council"], "name": "Серик Байжанов (ННС)"},
-    {"email": "council2@demo.kz", "roles": ["council"], "name": "Жанна Исаева (ННС)"},
-    {"email": "council3@demo.kz", "roles": ["council"], "name": "Олжас Тулегенов (ННС)"},
-    {"email": "investor@demo.kz", "roles": ["investor"], "name": "Demo Ventures"},
-]
-
-_steps: list[tuple[int, str, Callable]] = []
-
-
-def step(order: int, name: str):
-    def decorator(func):
-        _steps.append((order, name, func))
-        _steps.sort(key=lambda item: item[0])
-        return func
-    return decorator
 
 
 def load_json(name: str):
@@ -58,51 +21,6 @@ def load_json(name: str):
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-@step(10, "organisations")
-def seed_organisations(echo) -> int:
-    created = 0
-    for item in load_json("organisations.json"):
-        if db.session.scalar(select(Organisation.id).where(Organisation.code == item["code"])):
-            continue
-        db.session.add(Organisation(
-            code=item["code"], name_ru=item["name"]["ru"], name_kk=item["name"].get("kk"),
-            name_en=item["name"].get("en"), short=item.get("short"), kind=item.get("kind", "research_institute"),
-            region_code=item.get("region"), bin=item.get("bin"), accredited=bool(item.get("accredited")),
-        ))
-        created += 1
-    db.session.flush()
-    return created
-
-
-@step(20, "accounts")
-def seed_accounts(echo) -> int:
-    created = 0
-    for item in DEMO_ACCOUNTS:
-        if db.session.scalar(select(User.id).where(User.email == item["email"])):
-            continue
-        organisation = None
-        if item.get("org"):
-            org = db.session.scalar(select(Organisation).where(Organisation.code == item["org"]))
-            organisation = org.name_ru if org else None
-        create_user(NewUser(email=item["email"], password=DEMO_PASSWORD, roles=item["roles"],
-                            name=item["name"], region=item.get("region"), organisation=organisation))
-        created += 1
-    db.session.flush()
-    return created
-
-
-def seed_demo(echo=print) -> dict[str, int]:
-    _import_domain_steps()
-    summary = {}
-    for _order, name, func in _steps:
-        echo(f"seeding {name}…")
-        summary[name] = func(echo)
-        uow.commit()  # each step is a unit of work: a later step's failure keeps the earlier ones
-    return summary
-
-
-def _import_domain_steps() -> None:
-    """Each domain registers its steps with ``@step`` when its seed module is imported."""
-    import app.competitions.seed  # noqa: F401
-    import app.matching.seed  # noqa: F401
-    import app.scoring.seed  # noqa: F401
+def init_app(app) -> None:
+    from app.seed.cli import seed_demo_command
+    app.cli.add_command(seed_demo_command)

@@ -105,7 +105,7 @@ def live_server(browser_requirements, tmp_path_factory):
     with app.app_context():
         import flask_migrate
         flask_migrate.upgrade()
-        from app.seed import seed_demo
+        from app.seed.demo import seed_demo
         seed_demo(echo=lambda message: None)
         db.session.remove()
 

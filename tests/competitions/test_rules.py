@@ -38,13 +38,17 @@ def test_problems_are_keyed_by_field_and_use_the_given_names():
 
 
 def test_the_rules_module_imports_neither_flask_nor_the_database():
-    """Loaded on its own (without the ``app`` package, whose factory needs Flask), with its one dependency."""
+    """Loaded on its own (without the ``app`` package, whose factory needs Flask), with its two pure
+    dependencies: the states and the reference data."""
     code = ("import importlib.util, sys\n"
             "def load(name, path):\n"
             "    spec = importlib.util.spec_from_file_location(name, path)\n"
             "    module = importlib.util.module_from_spec(spec); sys.modules[name] = module\n"
             "    spec.loader.exec_module(module)\n"
-            "sys.modules['app'] = sys.modules['app.competitions'] = type(sys)('stub')\n"
+            "    return module\n"
+            "for name in ('app', 'app.competitions', 'app.reference'):\n"
+            "    sys.modules[name] = type(sys)(name)\n"
+            "sys.modules['app.reference'].data = load('app.reference.data', 'app/reference/data.py')\n"
             "load('app.competitions.states', 'app/competitions/states.py')\n"
             "load('app.competitions.rules', 'app/competitions/rules.py')\n"
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('flask', 'flask_sqlalchemy', 'sqlalchemy',"

@@ -24,13 +24,14 @@ from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFail
 from app.core.permissions import authorize, can
 from app.scoring.models import ACCEPTED, INVITED, SUBMITTED, ExpertAssignment, Review
 from app.scoring.review.assignments import _active_assignments, assignment_for_expert
+from app.scoring.states import BudgetOpinion
 
 logger = logging.getLogger(__name__)
 
 
 # --- reviews ---------------------------------------------------------------------------------------------
 
-BUDGET_OPINIONS = ("yes", "partly", "no")
+BUDGET_OPINIONS = tuple(BudgetOpinion)
 
 
 def _validate_review(competition: Competition, data: dict, errors: dict) -> dict:
