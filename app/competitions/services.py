@@ -10,7 +10,7 @@ import json
 import logging
 import uuid
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 from blinker import Namespace
@@ -22,6 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app import jobs
 from app.accounts.models import User
 from app.competitions import rules as R
+from app.competitions import schemas as S
 from app.competitions.models import (A_ADMITTED, A_DRAFT, A_REJECTED, A_SUBMITTED, A_WITHDRAWN, CATEGORIES,
                                      CLOSED, DRAFT, INSTRUMENTS, LANGS, OPEN, PUBLISHED, RESULTS,
                                      Application, ApplicationMember, Attachment, BlockedPerson, Competition)
@@ -29,6 +30,7 @@ from app.competitions.permissions import manages, own_region, visible_clause
 from app.core import audit, uow
 from app.core import time as clock
 from app.core.db import db
+from app.core.schemas import load, load_valid
 from app.core.errors import Conflict, NotFound, TooLarge, ValidationFailed
 from app.core.permissions import authorize, can
 from app.reference import instruments as instrument_templates
@@ -82,228 +84,97 @@ def template(instrument: str) -> dict:
     }
 
 
-def _num(errors, data, key, kind=Decimal, minimum=None, maximum=None, required=False):
-    value = data.get(key)
-    if value is None or value == "":
-        if required:
-            errors.setdefault(key, []).append(_("This field is required."))
-        return None
-    if isinstance(value, bool):
-        errors.setdefault(key, []).append(_("Enter a number."))
-        return None
-    try:
-        number = kind(str(value)) if kind is Decimal else kind(value)
-        if kind is int and (isinstance(value, float) and not value.is_integer()):
-            raise ValueError
-        if kind is Decimal and (not number.is_finite() or abs(number) >= Decimal(10) ** 15):
-            raise InvalidOperation
-    except (ValueError, TypeError, InvalidOperation):
-        errors.setdefault(key, []).append(_("Enter a number."))
-        return None
-    if minimum is not None and number < minimum:
-        errors.setdefault(key, []).append(_("Must be at least %(n)s.", n=minimum))
-    if maximum is not None and number > maximum:
-        errors.setdefault(key, []).append(_("Must be at most %(n)s.", n=maximum))
-    return number
+def _values(c: Competition) -> dict:
+    """A competition's columns and (flattened) rules: what the cross-field rules judge."""
+    return {**{key: getattr(c, key) for key in S.COLUMN_FIELDS}, **(c.rules or {})}
 
 
-def _date(errors, data, key, required=False):
-    value = data.get(key)
-    if value in (None, ""):
-        if required:
-            errors.setdefault(key, []).append(_("This field is required."))
-        return None
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=clock.ALMATY)
-    try:
-        return clock.parse_iso(str(value))
-    except ValueError:
-        errors.setdefault(key, []).append(_("Enter a date and time in ISO 8601, e.g. 2026-12-31T18:00:00+05:00."))
-        return None
+def _candidate(current: dict, values: dict) -> dict:
+    merged = {**current, **values}
+    if "cofinancing" in values:
+        merged["cofinancing"] = {**(current.get("cofinancing") or {}), **values["cofinancing"]}
+    return merged
 
 
-def _validate_criteria(errors, criteria) -> list:
-    if not isinstance(criteria, list) or not criteria:
-        errors.setdefault("criteria", []).append(_("At least one review criterion is required."))
-        return []
-    cleaned, keys = [], set()
-    for item in criteria:
-        if not isinstance(item, dict) or not item.get("key"):
-            errors.setdefault("criteria", []).append(_("Each criterion needs a key."))
-            continue
-        try:
-            lo, hi, step = float(item.get("min", 0)), float(item.get("max", 5)), float(item.get("step", 0.5))
-            threshold = float(item.get("threshold", lo))
-            weight = float(item.get("weight", 1))
-        except (TypeError, ValueError):
-            errors.setdefault("criteria", []).append(_("Criterion scales must be numbers."))
-            continue
-        import math
-        if not all(math.isfinite(v) for v in (lo, hi, step, threshold, weight)) or \
-                not (hi > lo and step > 0 and lo <= threshold <= hi and weight >= 0):
-            errors.setdefault("criteria", []).append(
-                _("Criterion %(key)s: the scale or threshold is inconsistent.", key=item["key"]))
-        if item["key"] in keys:
-            errors.setdefault("criteria", []).append(_("Criterion keys must be unique."))
-        keys.add(item["key"])
-        name = item.get("name") or {"ru": item["key"]}
-        if isinstance(name, str):
-            name = {"ru": name, "kk": name, "en": name}
-        cleaned.append({"key": str(item["key"]), "name": name, "weight": weight, "min": lo, "max": hi,
-                        "step": step, "threshold": threshold})
-    return cleaned
+def _check(candidate: dict, creating: bool, errors: dict | None = None) -> None:
+    problems = {**S.competition_problems(candidate)}
+    for key, messages in (errors or {}).items():
+        problems[key] = list(messages) + [m for m in problems.get(key, []) if m not in messages]
+    if creating:
+        for key in ("title", "budget_kzt"):
+            if candidate.get(key) in (None, {}, "") and key not in problems:
+                problems[key] = [_("This field is required.")]
+    if problems:
+        raise ValidationFailed(fields=problems)
 
 
-RULE_KEYS = set(R.RULE_DEFAULTS)
-COLUMN_KEYS = ("max_grant_kzt", "max_duration_months", "trl_min", "trl_max", "require_accreditation",
-               "experts_per_application", "min_foreign", "budget_kzt")
-
-
-def _apply_competition_fields(competition: Competition, data: dict, errors: dict, creating: bool) -> None:
-    title = data.get("title")
-    if title is not None or creating:
-        if isinstance(title, str):
-            title = {"ru": title.strip()} if title.strip() else {}
-        if not isinstance(title, dict) or not any(str(v).strip() for v in title.values()):
-            errors.setdefault("title", []).append(_("A title in at least one language is required."))
-        else:
-            competition.title = {k: str(v).strip() for k, v in title.items() if k in LANGS and str(v).strip()}
-    if "description" in data:
-        description = data["description"]
-        competition.description = ({"ru": description} if isinstance(description, str)
-                                   else {k: str(v) for k, v in (description or {}).items() if k in LANGS})
-    for key in ("opens_at", "deadline", "review_deadline", "council_date"):
-        if key in data:
-            setattr(competition, key, _date(errors, data, key))
-    if "budget_kzt" in data or creating:
-        budget = _num(errors, data, "budget_kzt", minimum=0, required=creating)
-        if budget is not None:
-            competition.budget_kzt = budget
-    if "max_grant_kzt" in data:
-        competition.max_grant_kzt = _num(errors, data, "max_grant_kzt", minimum=1)
-    if "max_duration_months" in data:
-        competition.max_duration_months = _num(errors, data, "max_duration_months", int, 1, 120)
-    for key in ("trl_min", "trl_max"):
-        if key in data:
-            value = _num(errors, data, key, int, 1, 9, required=True)
-            if value is not None:
-                setattr(competition, key, value)
-    if competition.trl_min > competition.trl_max:
-        errors.setdefault("trl_min", []).append(_("The minimum TRL is above the maximum."))
-    if "require_accreditation" in data:
-        if not isinstance(data["require_accreditation"], bool):
-            errors.setdefault("require_accreditation", []).append(_("Must be true or false."))
-        else:
-            competition.require_accreditation = data["require_accreditation"]
-    if "experts_per_application" in data:
-        value = _num(errors, data, "experts_per_application", int, 1, 10, required=True)
-        if value is not None:
-            competition.experts_per_application = value
-    if "min_foreign" in data:
-        value = _num(errors, data, "min_foreign", int, 0, 10, required=True)
-        if value is not None:
-            competition.min_foreign = value
-    if competition.min_foreign > competition.experts_per_application:
-        errors.setdefault("min_foreign", []).append(_("More foreign experts than experts per application."))
-    if "criteria" in data:
-        competition.criteria = _validate_criteria(errors, data["criteria"])
-    rules = dict(competition.rules or {})
-    for key in RULE_KEYS & set(data):
-        value = data[key]
-        if key == "cofinancing":
-            if not isinstance(value, dict) or any(
-                    k not in CATEGORIES or not isinstance(v, (int, float)) or isinstance(v, bool) or not 0 <= v <= 1
-                    for k, v in value.items()):
-                errors.setdefault(key, []).append(_("Shares per category between 0 and 1."))
-                continue
-            value = {**rules.get("cofinancing", {}), **{k: float(v) for k, v in value.items()}}
-        elif key in ("priorities",):
-            if not isinstance(value, list) or any(not isinstance(v, int) or v not in priorities_by_id()
-                                                  for v in value):
-                errors.setdefault(key, []).append(_("Unknown priority direction."))
-                continue
-        elif key == "territories":
-            if not isinstance(value, list) or any(not isinstance(v, str) or v not in territories_by_code()
-                                                  for v in value):
-                errors.setdefault(key, []).append(_("Unknown territory."))
-                continue
-        elif key == "required_documents":
-            if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-                errors.setdefault(key, []).append(_("A list of document codes."))
-                continue
-        elif key == "quotas":
-            if not isinstance(value, dict) or any(
-                    not is_region(k) or isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 < v <= 1
-                    for k, v in value.items()):
-                errors.setdefault(key, []).append(_("Budget shares per region code, between 0 and 1."))
-                continue
-        elif key == "tie_break":
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                errors.setdefault(key, []).append(_("A list of criterion keys."))
-                continue
-        elif key == "aggregation":
-            if value not in ("mean", "median"):
-                errors.setdefault(key, []).append(_("mean or median."))
-                continue
-        elif key in ("require_org_signature",):
-            if not isinstance(value, bool):
-                errors.setdefault(key, []).append(_("Must be true or false."))
-                continue
-        else:
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or value < 0 \
-                    or value > 10**6:
-                errors.setdefault(key, []).append(_("Enter a non-negative number."))
-                continue
-        rules[key] = value
-    competition.rules = rules
+def _apply(competition: Competition, values: dict) -> None:
+    """Set validated values (the whole input was checked first: nothing is set when anything is wrong)."""
+    for key in S.COLUMN_FIELDS:
+        if key in values:
+            setattr(competition, key, values[key])
+    rules = {key: values[key] for key in S.RULE_FIELDS if key in values}
+    if rules:
+        merged = dict(competition.rules or {})
+        if "cofinancing" in rules:
+            rules["cofinancing"] = {**merged.get("cofinancing", {}), **rules["cofinancing"]}
+        merged.update(rules)
+        competition.rules = merged
 
 
 def create_competition(actor, data: dict) -> Competition:
-    """Create a draft from the instrument's template plus the given overrides."""
-    region = data.get("region") or None
+    """Create a draft from the instrument's template plus the given overrides. Every field is validated,
+    and the rules that tie fields together are checked, before anything is created."""
+    region = data.get("region") if isinstance(data, dict) else None
     if region is not None and not is_region(region):
         raise ValidationFailed(fields={"region": [_("Unknown region code %(code)s.", code=str(region)[:40])]})
-    if region is None:
-        region = own_region(actor)
+    region = region or own_region(actor)
     authorize(actor, "competition.create", region)
-    instrument = data.get("instrument")
-    defaults = template(instrument if isinstance(instrument, str) else "")
+    values, errors = load_valid(S.competition_schema, data)
+    if "instrument" not in values:
+        raise ValidationFailed(fields={"instrument": errors.get("instrument") or [_("Unknown instrument.")]})
+    defaults = template(values["instrument"])
+    current = {**{k: defaults[k] for k in ("max_grant_kzt", "max_duration_months", "trl_min", "trl_max",
+                                          "require_accreditation", "experts_per_application", "min_foreign",
+                                          "criteria")},
+               **defaults["rules"], "title": {}, "description": {}, "budget_kzt": None}
+    budget, default_grant = values.get("budget_kzt"), current.get("max_grant_kzt")
+    if "max_grant_kzt" not in values and budget and default_grant and Decimal(default_grant) > budget:
+        values["max_grant_kzt"] = budget  # the instrument's usual maximum, within this call's budget
+    _check(_candidate(current, values), creating=True, errors=errors)
     competition = Competition(
-        instrument=instrument, region_code=region, created_by_id=actor.id, status=DRAFT,
+        instrument=values["instrument"], region_code=region, created_by_id=actor.id, status=DRAFT,
         title={}, description={}, budget_kzt=0, rules=defaults["rules"], criteria=defaults["criteria"],
         irn_prefix=defaults["irn_prefix"],
         **{k: defaults[k] for k in ("max_grant_kzt", "max_duration_months", "trl_min", "trl_max",
                                     "require_accreditation", "experts_per_application", "min_foreign")},
     )
-    errors: dict = {}
-    _apply_competition_fields(competition, data, errors, creating=True)
-    if errors:
-        raise ValidationFailed(fields=errors)
+    _apply(competition, values)
     db.session.add(competition)
     db.session.flush()
     audit.record(actor, "competition.create", competition, scope_id=competition.id,
-                 after={"instrument": instrument, "region": region, "title": competition.title})
+                 after={"instrument": competition.instrument, "region": region, "title": competition.title})
     db.session.flush()
     logger.info("competition %s created by %s", competition.id, actor.id)
     return competition
 
 
+OPEN_FIELDS = {"deadline", "review_deadline", "council_date", "description"}
+
+
 def update_competition(actor, competition_id: int, data: dict) -> Competition:
     competition = get_competition_for(actor, competition_id)
     authorize(actor, "competition.manage", competition)
+    values, errors = load_valid(S.competition_schema, data)
+    values.pop("instrument", None), values.pop("region", None)  # fixed at creation
     if competition.status not in (DRAFT, PUBLISHED):
-        allowed = {"deadline", "review_deadline", "council_date", "description"}
-        if competition.status != OPEN or set(data) - allowed:
+        if competition.status != OPEN or set(values) - OPEN_FIELDS:
             raise Conflict(_("Only key dates can change once a competition is open."), code="wrong_state")
-        if "deadline" in data:
-            new_deadline = clock.parse_iso(str(data["deadline"])) if data["deadline"] else None
-            if new_deadline is None or new_deadline < competition.deadline:
-                raise Conflict(_("An open competition's deadline may only be extended."), code="wrong_state")
+        if "deadline" in values and (values["deadline"] is None or values["deadline"] < competition.deadline):
+            raise Conflict(_("An open competition's deadline may only be extended."), code="wrong_state")
+    _check(_candidate(_values(competition), values), creating=False, errors=errors)
     before = _competition_state(competition)
-    errors: dict = {}
-    _apply_competition_fields(competition, data, errors, creating=False)
-    if errors:
-        raise ValidationFailed(fields=errors)
+    _apply(competition, values)
     audit.record(actor, "competition.update", competition, scope_id=competition.id, before=before,
                  after=_competition_state(competition))
     db.session.flush()
@@ -358,9 +229,15 @@ def _transition_problem(c: Competition, to: str, now: datetime, reason: str | No
             return _("Set the review criteria before publishing.")
         if not c.budget_kzt or c.budget_kzt <= 0:
             return _("Set the total budget before publishing.")
+    if to == PUBLISHED and c.deadline is not None and c.deadline <= now:
+        return _("The deadline must be in the future to publish the competition.")
     if to == OPEN:
         if c.deadline is None or c.deadline <= now:
             return _("The deadline must be in the future to open the competition.")
+    if to in (PUBLISHED, OPEN):
+        problems = S.competition_problems(_values(c))
+        if problems:
+            return " ".join(m for messages in problems.values() for m in messages)
     if to == CLOSED and c.deadline is not None and now < c.deadline and not (reason or "").strip():
         return _("The deadline has not passed yet: give a reason to close early.")
     if to == "review":
@@ -409,129 +286,26 @@ APPLICATION_FIELDS = {
 }
 
 
-def _clean_application(application: Application, data: dict, errors: dict) -> None:
-    unknown = set(data) - APPLICATION_FIELDS - {"version"}
-    for key in unknown:
-        errors.setdefault(key, []).append(_("Unknown field."))
-    if "language" in data:
-        if data["language"] not in LANGS:
-            errors.setdefault("language", []).append(_("One of ru, kk, en."))
-        else:
-            application.language = data["language"]
-    for key, limit in (("title", 500), ("abstract", 20000), ("cofinancing_source", 500)):
-        if key in data:
-            value = data[key]
-            if not isinstance(value, str):
-                errors.setdefault(key, []).append(_("Enter text."))
-            elif len(value) > limit:
-                errors.setdefault(key, []).append(_("At most %(n)d characters.", n=limit))
-            else:
-                setattr(application, key, value.strip())
-    if "translations" in data:
-        value = data["translations"]
-        if not isinstance(value, dict) or any(
-                k not in LANGS or not isinstance(v, dict) or
-                not all(isinstance(v.get(f, ""), str) for f in ("title", "abstract")) for k, v in value.items()):
-            errors.setdefault("translations", []).append(_("Translations: {lang: {title, abstract}}."))
-        else:
-            application.translations = {k: {"title": v.get("title", "").strip()[:500],
-                                            "abstract": v.get("abstract", "").strip()[:20000]}
-                                        for k, v in value.items()}
-    if "keywords" in data:
-        value = data["keywords"]
-        if isinstance(value, str):
-            value = [k.strip() for k in value.split(",")]
-        if not isinstance(value, list) or not all(isinstance(k, str) for k in value):
-            errors.setdefault("keywords", []).append(_("A list of keywords."))
-        else:
-            application.keywords = [k.strip()[:80] for k in value if k.strip()][:20]
-    if "priority" in data:
-        value = _num(errors, data, "priority", int, 1, 7)
-        application.priority = value if "priority" not in errors else application.priority
-    if "territory" in data:
-        value = data["territory"] or None
-        if value is not None and (not isinstance(value, str) or value not in territories_by_code()):
-            errors.setdefault("territory", []).append(_("Unknown territory."))
-        else:
-            application.territory = value
-    if "region" in data:
-        value = data["region"] or None
-        if value is not None and not is_region(value):
-            errors.setdefault("region", []).append(_("Unknown region code %(code)s.", code=value))
-        else:
-            application.region_code = value
-    if "applicant_category" in data:
-        if data["applicant_category"] not in CATEGORIES:
-            errors.setdefault("applicant_category", []).append(_("One of scientist, startup, business."))
-        else:
-            application.applicant_category = data["applicant_category"]
-    for key in ("requested_kzt", "cofinancing_kzt"):
-        if key in data:
-            value = _num(errors, data, key, minimum=0)
-            if key not in errors:
-                setattr(application, key, value if value is not None else 0)
-    if "duration_months" in data:
-        value = _num(errors, data, "duration_months", int, 1, 120)
-        if "duration_months" not in errors:
-            application.duration_months = value
-    if "budget_by_year" in data:
-        value = data["budget_by_year"]
-        def good_breakdown(item) -> bool:
-            if item is None or (isinstance(item, str) and len(item) <= 500):
-                return True
-            return isinstance(item, dict) and all(
-                isinstance(k, str) and isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0
-                for k, v in item.items())
-        ok = isinstance(value, list) and len(value) <= 20 and all(
-            isinstance(row, dict) and isinstance(row.get("year"), int) and not isinstance(row.get("year"), bool)
-            and isinstance(row.get("amount", 0), (int, float)) and not isinstance(row.get("amount", 0), bool)
-            and 0 <= row.get("amount", 0) < 10**15 and good_breakdown(row.get("breakdown")) for row in value)
-        if not ok:
-            errors.setdefault("budget_by_year", []).append(_("Rows of {year, amount, breakdown}."))
-        else:
-            application.budget_by_year = value
-    if "planned" in data:
-        value = data["planned"]
-        if not isinstance(value, dict) or any(
-                k not in ("patents", "products", "jobs", "revenue_kzt", "publications") or
-                isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0 for k, v in value.items()):
-            errors.setdefault("planned", []).append(_("Planned indicators: non-negative numbers."))
-        else:
-            application.planned = value
-    if "ip_held" in data:
-        value = data["ip_held"]
-        if not isinstance(value, list) or not all(isinstance(p, dict) and isinstance(p.get("number"), str)
-                                                  for p in value):
-            errors.setdefault("ip_held", []).append(_("Patents as {number, title}."))
-        else:
-            application.ip_held = value
-    for key in ("investor_visible", "share_score_band"):
-        if key in data:
-            if not isinstance(data[key], bool):
-                errors.setdefault(key, []).append(_("Must be true or false."))
-            else:
-                setattr(application, key, data[key])
-    if "trl_claimed" in data:
-        value = _num(errors, data, "trl_claimed", int, 1, 9)
-        if "trl_claimed" not in errors:
-            application.trl_claimed = value
-    if "trl_evidence" in data:
-        value = data["trl_evidence"]
-        if not isinstance(value, dict) or any(
-                not str(k).isdigit() or not 1 <= int(k) <= 9 or not isinstance(v, str) for k, v in value.items()):
-            errors.setdefault("trl_evidence", []).append(_("Evidence per level: {\"1\": text, …}."))
-        else:
-            application.trl_evidence = {str(int(k)): v.strip()[:4000] for k, v in value.items()}
-    if "excluded_experts" in data:
-        value = data["excluded_experts"]
-        limit = int((application.competition.rules or {}).get("max_excluded_experts", 3))
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            errors.setdefault("excluded_experts", []).append(_("A list of names."))
-        elif len([v for v in value if v.strip()]) > limit:
-            errors.setdefault("excluded_experts", []).append(
-                _("At most %(n)d people may be excluded.", n=limit))
-        else:
-            application.excluded_experts = [v.strip() for v in value if v.strip()]
+def _application_values(application: Application, data: dict, partial: bool = False
+                        ) -> tuple[dict, dict[str, list[str]]]:
+    """The validated fields of a draft. Whole: everything valid or ``ValidationFailed`` (nothing is set).
+    Partial (autosave): the valid fields, and the errors of the others by field."""
+    if partial:
+        values, errors = load_valid(S.application_schema, data)
+    else:
+        values, errors = load(S.application_schema, data), {}
+    limit = int((application.competition.rules or {}).get("max_excluded_experts", 3))
+    if len(values.get("excluded_experts") or []) > limit:
+        values.pop("excluded_experts")
+        errors["excluded_experts"] = [_("At most %(n)d people may be excluded.", n=limit)]
+        if not partial:
+            raise ValidationFailed(fields=errors)
+    return values, errors
+
+
+def _apply_application(application: Application, values: dict) -> None:
+    for key, value in values.items():
+        setattr(application, "region_code" if key == "region" else key, value)
 
 
 def _ensure_open(competition: Competition) -> None:
@@ -552,10 +326,8 @@ def create_application(actor, competition_id: int, data: dict) -> Application:
         translations={}, keywords=[], budget_by_year=[], planned={}, ip_held=[], trl_evidence={},
         excluded_experts=[], formal_reasons=[], formal_checklist={},
     )
-    errors: dict = {}
-    _clean_application(application, data, errors)
-    if errors:
-        raise ValidationFailed(fields=errors)
+    values, _errors = _application_values(application, data)
+    _apply_application(application, values)
     db.session.add(application)
     db.session.flush()
     audit.record(actor, "application.create", application, scope_id=competition.id)
@@ -588,30 +360,43 @@ def awaits_declaration(user, application: Application) -> bool:
     return any(check(user, application) for check in _declaration_checks)
 
 
-def _editable(actor, application_id: int) -> Application:
+def _editable(actor, application_id: int, expected_version: int | None = None) -> Application:
     application = get_application_for(actor, application_id)
     authorize(actor, "application.edit", application)
     if application.status != A_DRAFT:
         raise Conflict(_("The application was submitted and can no longer change."), code="already_submitted")
     _ensure_open(application.competition)
+    if expected_version is not None and expected_version != application.version:
+        raise Conflict(_("This draft was changed elsewhere (another tab or device). Reload to see the latest "
+                         "version; your unsaved text is still in this form."), code="version_conflict")
     return application
 
 
 def update_application(actor, application_id: int, data: dict, expected_version: int | None = None
                        ) -> Application:
-    """Save a draft (partial). ``expected_version`` detects an edit made meanwhile in another tab."""
-    application = _editable(actor, application_id)
-    if expected_version is not None and expected_version != application.version:
-        raise Conflict(_("This draft was changed elsewhere (another tab or device). Reload to see the latest "
-                         "version; your unsaved text is still in this form."), code="version_conflict")
-    errors: dict = {}
-    _clean_application(application, data, errors)
-    if errors:
+    """Save a draft: every field valid, or nothing changes. ``expected_version`` detects an edit made
+    meanwhile in another tab."""
+    application = _editable(actor, application_id, expected_version)
+    values, _errors = _application_values(application, data)
+    return _save_draft(application, values)
+
+
+def autosave_application(actor, application_id: int, data: dict, expected_version: int | None = None
+                         ) -> tuple[Application, dict[str, list[str]]]:
+    """Save what is valid of a draft as it is typed, and return the errors of the rest by field, so a wrong
+    number beside a good abstract keeps the abstract. Nothing valid at all: ``ValidationFailed``."""
+    application = _editable(actor, application_id, expected_version)
+    values, errors = _application_values(application, data, partial=True)
+    if errors and not values:
         raise ValidationFailed(fields=errors)
+    return _save_draft(application, values), errors
+
+
+def _save_draft(application: Application, values: dict) -> Application:
+    _apply_application(application, values)
     try:
         db.session.flush()
-        application_changed.send(application)  # subscribers add their jobs to this transaction
-        db.session.flush()
+        application_changed.send(application)  # subscribers add their jobs to this unit of work
     except StaleDataError:
         raise Conflict(_("This draft was changed elsewhere. Reload to see the latest version."),
                        code="version_conflict") from None
