@@ -960,19 +960,33 @@ def _compute_ranking(competition: Competition) -> dict:
 
 def write_consensus(actor, application_id: int, majority: str, minority: str = "", scores: dict | None = None
                     ) -> ConsensusReport:
-    """A rapporteur (one of the application's experts who submitted, or the operator) writes the consensus."""
+    """A rapporteur (one of the application's experts who submitted, or the operator) writes the consensus
+    while the competition is in expert review. It records what the experts agreed on: each criterion's
+    consensus score lies within the range of the submitted reviews' scores for it (it cannot move an
+    application where no expert put it)."""
     application = db.session.get(Application, application_id)
     if application is None:
         raise NotFound()
-    is_rapporteur = db.session.scalar(select(ExpertAssignment.id).where(
-        ExpertAssignment.application_id == application.id, ExpertAssignment.expert_id == actor.id,
-        ExpertAssignment.status == SUBMITTED)) is not None
-    if not (is_rapporteur or manages(actor, application.competition)):
+    competitions.get_application_for(actor, application_id)
+    if not can(actor, "consensus.write", application):
+        if application.competition.status != REVIEW and (manages(actor, application.competition) or
+                                                         _submitted_by(actor, application)):
+            raise Conflict(_("A consensus is written while the competition is in expert review."),
+                           code="wrong_state")
         raise NotFound()
     if not (majority or "").strip():
         raise ValidationFailed(fields={"majority": [_("Write the majority view.")]})
     errors: dict = {}
     cleaned = _validate_review(application.competition, {"scores": scores or {}}, errors)
+    reviews = _submitted_reviews(application.id)
+    if len(reviews) < 2:
+        errors.setdefault("scores", []).append(_("A consensus needs at least two submitted reviews."))
+    for key, value in (cleaned.get("scores") or {}).items():
+        given = [float(r.scores[key]) for r in reviews if (r.scores or {}).get(key) is not None]
+        if given and not min(given) <= float(value) <= max(given):
+            errors.setdefault(f"scores.{key}", []).append(
+                _("Between %(low)s and %(high)s: the experts' own scores for this criterion.",
+                  low=f"{min(given):g}", high=f"{max(given):g}"))
     if errors:
         raise ValidationFailed(fields=errors)
     report = db.session.scalar(select(ConsensusReport).where(ConsensusReport.application_id == application.id))
@@ -993,7 +1007,16 @@ def write_consensus(actor, application_id: int, majority: str, minority: str = "
     return report
 
 
+def _submitted_by(actor, application) -> bool:
+    return db.session.scalar(select(ExpertAssignment.id).where(
+        ExpertAssignment.application_id == application.id, ExpertAssignment.expert_id == actor.id,
+        ExpertAssignment.status == SUBMITTED)) is not None
+
+
 # --- the council -----------------------------------------------------------------------------------------
+
+MIN_COUNCIL_MEMBERS = 3  # one or two people are not a council
+
 
 def council_members() -> list[User]:
     return db.session.scalars(_users_with_role("council").order_by(User.id)).all()
@@ -1005,14 +1028,29 @@ def open_session(actor, competition_id: int, member_ids: list[int] | None = None
     authorize(actor, "council.run", competition, hide=True)
     if competition.status != COUNCIL:
         raise Conflict(_("The council meets when the competition is at the council stage."), code="wrong_state")
+    authorize(actor, "council.open", competition)
     if db.session.scalar(select(CouncilSession.id).where(CouncilSession.competition_id == competition.id)):
         raise Conflict(_("The council session is already open."), code="already_open")
-    members = member_ids or [u.id for u in council_members()]
+    council = {u.id for u in council_members()}
+    members = list(dict.fromkeys(member_ids)) if member_ids else sorted(council)
+    if member_ids and set(members) != council:
+        authorize(actor, "council.choose_members", competition)
+    errors: dict = {}
+    if not set(members) <= council:
+        errors["members"] = [_("Every member of the session must be a member of the council.")]
+    elif len(members) < MIN_COUNCIL_MEMBERS:
+        errors["members"] = [_("A session needs at least %(n)d council members.", n=MIN_COUNCIL_MEMBERS)]
+    present = list(dict.fromkeys(attendees if attendees is not None else members))
+    if not present or not set(present) <= set(members):
+        errors["attendees"] = [_("Tick the members present (members of this session only).")]
+    if errors:
+        raise ValidationFailed(fields=errors)
     session = CouncilSession(competition_id=competition.id, secretary_id=actor.id, members=members,
-                             attendees=attendees if attendees is not None else members, opened_at=clock.now())
+                             attendees=present, opened_at=clock.now())
     db.session.add(session)
     db.session.flush()
-    audit.record(actor, "council.open", session, scope_id=competition.id, after={"members": members})
+    audit.record(actor, "council.open", session, scope_id=competition.id,
+                 after={"members": members, "attendees": present})
     db.session.flush()
     return session
 
@@ -1029,15 +1067,20 @@ def vote(actor, session_id: int, application_id: int, choice: str) -> Vote:
     session = db.session.get(CouncilSession, session_id)
     if session is None:
         raise NotFound()
-    authorize(actor, "council.vote", session, hide=True)
+    if not can(actor, "council.run", db.session.get(Competition, session.competition_id)):
+        raise NotFound()
     if session.closed_at is not None:
         raise Conflict(_("The session is closed."), code="wrong_state")
+    authorize(actor, "council.vote", session)  # a member of this session, present
     if choice not in ("for", "against", "abstain", "conflict"):
         raise ValidationFailed(fields={"choice": [_("for, against, abstain or conflict.")]})
     application = db.session.get(Application, application_id)
     if application is None or application.competition_id != session.competition_id \
             or application.status not in IN_REVIEW_STATES:
         raise NotFound()
+    if not can(actor, "council.vote_on", (session, application.id)):
+        raise Conflict(_("You declared a conflict of interest on this application: you do not vote on it."),
+                       code="conflict_declared")
     existing = db.session.scalar(select(Vote).where(Vote.session_id == session.id,
                                                     Vote.application_id == application.id,
                                                     Vote.member_id == actor.id))
@@ -1073,6 +1116,7 @@ def close_session(actor, session_id: int) -> list[Decision]:
     authorize(actor, "council.run", competition, hide=True)
     if session.closed_at is not None:
         raise Conflict(_("The session is closed."), code="wrong_state")
+    authorize(actor, "council.close", session)
     rules = competition.rules or {}
     ranked = compute_ranking(competition)["items"]
     votes = votes_of(session)
