@@ -5,6 +5,8 @@ from flask import g, jsonify
 
 from app.api import bp, json_body, listing, page_args
 from app.api.openapi import PAGING, doc
+from app.core.schemas import load
+from app.scoring import schemas
 from app.core.errors import ValidationFailed
 from app.scoring.council import sessions as council_ops
 from app.scoring.review import assignments as assignment_ops
@@ -141,7 +143,7 @@ def get_ranking(competition_id):
      body={"type": "object", "properties": {"members": {"type": "array", "items": {"type": "integer"}},
                                             "attendees": {"type": "array", "items": {"type": "integer"}}}})
 def open_council(competition_id):
-    data = json_body(required=False)
+    data = load(schemas.open_session_schema, json_body(required=False))
     session = council_ops.open_session(g.api_user, competition_id, data.get("members"), data.get("attendees"))
     return jsonify({"id": session.id, "members": session.members, "attendees": session.attendees}), 201
 
@@ -152,12 +154,8 @@ def open_council(competition_id):
          "application_id": {"type": "integer"}, "choice": {"type": "string",
                                                            "enum": ["for", "against", "abstain", "conflict"]}}})
 def council_vote(session_id):
-    data = json_body()
-    try:
-        application_id = int(data.get("application_id"))
-    except (TypeError, ValueError):
-        raise ValidationFailed(fields={"application_id": ["integer"]}) from None
-    v = council_ops.vote(g.api_user, session_id, application_id, str(data.get("choice") or ""))
+    data = load(schemas.vote_schema, json_body())
+    v = council_ops.vote(g.api_user, session_id, data["application_id"], data["choice"])
     return jsonify({"id": v.id, "application_id": v.application_id, "choice": v.choice})
 
 

@@ -20,15 +20,14 @@ from sqlalchemy.orm.exc import StaleDataError
 from app import jobs
 from app.accounts.models import User
 from app.competitions import rules as R
+from app.competitions import schemas as S
 from app.competitions.models import (
     A_ADMITTED,
     A_DRAFT,
     A_REJECTED,
     A_SUBMITTED,
     A_WITHDRAWN,
-    CATEGORIES,
     CLOSED,
-    LANGS,
     OPEN,
     Application,
     ApplicationMember,
@@ -40,145 +39,16 @@ from app.core import audit, uow
 from app.core import time as clock
 from app.core.db import db
 from app.core.errors import Conflict, NotFound, TooLarge, ValidationFailed
+from app.core.schemas import load, load_valid
 from app.core.permissions import authorize, can
-from app.reference import is_region, territories_by_code
 
 logger = logging.getLogger(__name__)
 
 # --- applications ----------------------------------------------------------------------------------------
 
-APPLICATION_FIELDS = {
-    "title", "abstract", "language", "translations", "keywords", "priority", "territory", "applicant_category",
-    "requested_kzt", "budget_by_year", "cofinancing_kzt", "cofinancing_source", "duration_months", "planned",
-    "ip_held", "investor_visible", "share_score_band", "trl_claimed", "trl_evidence", "excluded_experts",
-    "region",
-}
-from app.competitions.services import _num, application_changed, application_submitted, get_competition_for
+from app.competitions.services import application_changed, application_submitted, get_competition_for
 
 
-def _clean_application(application: Application, data: dict, errors: dict) -> None:
-    unknown = set(data) - APPLICATION_FIELDS - {"version"}
-    for key in unknown:
-        errors.setdefault(key, []).append(_("Unknown field."))
-    if "language" in data:
-        if data["language"] not in LANGS:
-            errors.setdefault("language", []).append(_("One of ru, kk, en."))
-        else:
-            application.language = data["language"]
-    for key, limit in (("title", 500), ("abstract", 20000), ("cofinancing_source", 500)):
-        if key in data:
-            value = data[key]
-            if not isinstance(value, str):
-                errors.setdefault(key, []).append(_("Enter text."))
-            elif len(value) > limit:
-                errors.setdefault(key, []).append(_("At most %(n)d characters.", n=limit))
-            else:
-                setattr(application, key, value.strip())
-    if "translations" in data:
-        value = data["translations"]
-        if not isinstance(value, dict) or any(
-                k not in LANGS or not isinstance(v, dict) or
-                not all(isinstance(v.get(f, ""), str) for f in ("title", "abstract")) for k, v in value.items()):
-            errors.setdefault("translations", []).append(_("Translations: {lang: {title, abstract}}."))
-        else:
-            application.translations = {k: {"title": v.get("title", "").strip()[:500],
-                                            "abstract": v.get("abstract", "").strip()[:20000]}
-                                        for k, v in value.items()}
-    if "keywords" in data:
-        value = data["keywords"]
-        if isinstance(value, str):
-            value = [k.strip() for k in value.split(",")]
-        if not isinstance(value, list) or not all(isinstance(k, str) for k in value):
-            errors.setdefault("keywords", []).append(_("A list of keywords."))
-        else:
-            application.keywords = [k.strip()[:80] for k in value if k.strip()][:20]
-    if "priority" in data:
-        value = _num(errors, data, "priority", int, 1, 7)
-        application.priority = value if "priority" not in errors else application.priority
-    if "territory" in data:
-        value = data["territory"] or None
-        if value is not None and (not isinstance(value, str) or value not in territories_by_code()):
-            errors.setdefault("territory", []).append(_("Unknown territory."))
-        else:
-            application.territory = value
-    if "region" in data:
-        value = data["region"] or None
-        if value is not None and not is_region(value):
-            errors.setdefault("region", []).append(_("Unknown region code %(code)s.", code=value))
-        else:
-            application.region_code = value
-    if "applicant_category" in data:
-        if data["applicant_category"] not in CATEGORIES:
-            errors.setdefault("applicant_category", []).append(_("One of scientist, startup, business."))
-        else:
-            application.applicant_category = data["applicant_category"]
-    for key in ("requested_kzt", "cofinancing_kzt"):
-        if key in data:
-            value = _num(errors, data, key, minimum=0)
-            if key not in errors:
-                setattr(application, key, value if value is not None else 0)
-    if "duration_months" in data:
-        value = _num(errors, data, "duration_months", int, 1, 120)
-        if "duration_months" not in errors:
-            application.duration_months = value
-    if "budget_by_year" in data:
-        value = data["budget_by_year"]
-        def good_breakdown(item) -> bool:
-            if item is None or (isinstance(item, str) and len(item) <= 500):
-                return True
-            return isinstance(item, dict) and all(
-                isinstance(k, str) and isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0
-                for k, v in item.items())
-        ok = isinstance(value, list) and len(value) <= 20 and all(
-            isinstance(row, dict) and isinstance(row.get("year"), int) and not isinstance(row.get("year"), bool)
-            and isinstance(row.get("amount", 0), (int, float)) and not isinstance(row.get("amount", 0), bool)
-            and 0 <= row.get("amount", 0) < 10**15 and good_breakdown(row.get("breakdown")) for row in value)
-        if not ok:
-            errors.setdefault("budget_by_year", []).append(_("Rows of {year, amount, breakdown}."))
-        else:
-            application.budget_by_year = value
-    if "planned" in data:
-        value = data["planned"]
-        if not isinstance(value, dict) or any(
-                k not in ("patents", "products", "jobs", "revenue_kzt", "publications") or
-                isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0 for k, v in value.items()):
-            errors.setdefault("planned", []).append(_("Planned indicators: non-negative numbers."))
-        else:
-            application.planned = value
-    if "ip_held" in data:
-        value = data["ip_held"]
-        if not isinstance(value, list) or not all(isinstance(p, dict) and isinstance(p.get("number"), str)
-                                                  for p in value):
-            errors.setdefault("ip_held", []).append(_("Patents as {number, title}."))
-        else:
-            application.ip_held = value
-    for key in ("investor_visible", "share_score_band"):
-        if key in data:
-            if not isinstance(data[key], bool):
-                errors.setdefault(key, []).append(_("Must be true or false."))
-            else:
-                setattr(application, key, data[key])
-    if "trl_claimed" in data:
-        value = _num(errors, data, "trl_claimed", int, 1, 9)
-        if "trl_claimed" not in errors:
-            application.trl_claimed = value
-    if "trl_evidence" in data:
-        value = data["trl_evidence"]
-        if not isinstance(value, dict) or any(
-                not str(k).isdigit() or not 1 <= int(k) <= 9 or not isinstance(v, str) for k, v in value.items()):
-            errors.setdefault("trl_evidence", []).append(_("Evidence per level: {\"1\": text, …}."))
-        else:
-            application.trl_evidence = {str(int(k)): v.strip()[:4000] for k, v in value.items()}
-    if "excluded_experts" in data:
-        value = data["excluded_experts"]
-        limit = int((application.competition.rules or {}).get("max_excluded_experts", 3))
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            errors.setdefault("excluded_experts", []).append(_("A list of names."))
-        elif len([v for v in value if v.strip()]) > limit:
-            errors.setdefault("excluded_experts", []).append(
-                _("At most %(n)d people may be excluded.", n=limit))
-        else:
-            application.excluded_experts = [v.strip() for v in value if v.strip()]
 
 
 def _ensure_open(competition: Competition) -> None:
@@ -187,6 +57,28 @@ def _ensure_open(competition: Competition) -> None:
         raise Conflict(_("The competition is not accepting applications."), code="not_open")
     if competition.deadline is None or now >= competition.deadline:
         raise Conflict(_("The deadline has passed: applications can no longer change."), code="deadline_passed")
+
+
+def _application_values(application: Application, data: dict, partial: bool = False
+                        ) -> tuple[dict, dict[str, list[str]]]:
+    """The validated fields of a draft. Whole: everything valid or ``ValidationFailed`` (nothing is set).
+    Partial (autosave): the valid fields, and the errors of the others by field."""
+    if partial:
+        values, errors = load_valid(S.application_schema, data)
+    else:
+        values, errors = load(S.application_schema, data), {}
+    limit = int((application.competition.rules or {}).get("max_excluded_experts", 3))
+    if len(values.get("excluded_experts") or []) > limit:
+        values.pop("excluded_experts")
+        errors["excluded_experts"] = [_("At most %(n)d people may be excluded.", n=limit)]
+        if not partial:
+            raise ValidationFailed(fields=errors)
+    return values, errors
+
+
+def _apply_application(application: Application, values: dict) -> None:
+    for key, value in values.items():
+        setattr(application, "region_code" if key == "region" else key, value)
 
 
 def create_application(actor, competition_id: int, data: dict) -> Application:
@@ -199,10 +91,8 @@ def create_application(actor, competition_id: int, data: dict) -> Application:
         translations={}, keywords=[], budget_by_year=[], planned={}, ip_held=[], trl_evidence={},
         excluded_experts=[], formal_reasons=[], formal_checklist={},
     )
-    errors: dict = {}
-    _clean_application(application, data, errors)
-    if errors:
-        raise ValidationFailed(fields=errors)
+    values, _errors = _application_values(application, data)
+    _apply_application(application, values)
     db.session.add(application)
     db.session.flush()
     audit.record(actor, "application.create", application, scope_id=competition.id)
@@ -235,30 +125,43 @@ def awaits_declaration(user, application: Application) -> bool:
     return any(check(user, application) for check in _declaration_checks)
 
 
-def _editable(actor, application_id: int) -> Application:
+def _editable(actor, application_id: int, expected_version: int | None = None) -> Application:
     application = get_application_for(actor, application_id)
     authorize(actor, "application.edit", application)
     if application.status != A_DRAFT:
         raise Conflict(_("The application was submitted and can no longer change."), code="already_submitted")
     _ensure_open(application.competition)
+    if expected_version is not None and expected_version != application.version:
+        raise Conflict(_("This draft was changed elsewhere (another tab or device). Reload to see the latest "
+                         "version; your unsaved text is still in this form."), code="version_conflict")
     return application
 
 
 def update_application(actor, application_id: int, data: dict, expected_version: int | None = None
                        ) -> Application:
-    """Save a draft (partial). ``expected_version`` detects an edit made meanwhile in another tab."""
-    application = _editable(actor, application_id)
-    if expected_version is not None and expected_version != application.version:
-        raise Conflict(_("This draft was changed elsewhere (another tab or device). Reload to see the latest "
-                         "version; your unsaved text is still in this form."), code="version_conflict")
-    errors: dict = {}
-    _clean_application(application, data, errors)
-    if errors:
+    """Save a draft: every field valid, or nothing changes. ``expected_version`` detects an edit made
+    meanwhile in another tab."""
+    application = _editable(actor, application_id, expected_version)
+    values, _errors = _application_values(application, data)
+    return _save_draft(application, values)
+
+
+def autosave_application(actor, application_id: int, data: dict, expected_version: int | None = None
+                         ) -> tuple[Application, dict[str, list[str]]]:
+    """Save what is valid of a draft as it is typed, and return the errors of the rest by field, so a wrong
+    number beside a good abstract keeps the abstract. Nothing valid at all: ``ValidationFailed``."""
+    application = _editable(actor, application_id, expected_version)
+    values, errors = _application_values(application, data, partial=True)
+    if errors and not values:
         raise ValidationFailed(fields=errors)
+    return _save_draft(application, values), errors
+
+
+def _save_draft(application: Application, values: dict) -> Application:
+    _apply_application(application, values)
     try:
         db.session.flush()
-        application_changed.send(application)  # subscribers add their jobs to this transaction
-        db.session.flush()
+        application_changed.send(application)  # subscribers add their jobs to this unit of work
     except StaleDataError:
         raise Conflict(_("This draft was changed elsewhere. Reload to see the latest version."),
                        code="version_conflict") from None

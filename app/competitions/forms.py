@@ -155,6 +155,8 @@ def _number(value):
     if value is None:
         return None
     value = Decimal(value)
+    if isinstance(value, Decimal) and not value.is_finite():
+        return str(value)  # NaN or Infinity: left for the schema to refuse by name
     return int(value) if value == value.to_integral_value() else float(value)
 
 
@@ -684,9 +686,10 @@ class ApplicationForm(FlaskForm):
     @property
     def version_number(self) -> int | None:
         try:
-            return int(self.version.data) if self.version.data not in (None, "") else None
+            number = int(self.version.data) if self.version.data not in (None, "") else None
         except (TypeError, ValueError):
             return None
+        return number if number is not None and 0 <= number < 2**31 else None
 
     def payload(self) -> dict:
         d = self.data
@@ -733,7 +736,50 @@ class ApplicationForm(FlaskForm):
         }
 
     def apply_service_errors(self, fields: dict) -> None:
-        bind_errors(self, fields)
+        bind_errors(self, self.field_errors(fields))
+
+    @staticmethod
+    def field_name(key: str) -> str:
+        """The input that shows a service error: ``planned.patents`` → ``planned_patents``,
+        ``budget_by_year.0.amount`` → ``budget_rows-0-amount``, ``translations.kk.title`` → ``title_kk``."""
+        parts = key.split(".")
+        if parts[0] == "planned" and len(parts) > 1:
+            return f"planned_{parts[1]}"
+        if parts[0] == "budget_by_year" and len(parts) > 2:
+            return f"budget_rows-{parts[1]}-{parts[2]}"
+        if parts[0] == "translations" and len(parts) > 2:
+            return f"{parts[2]}_{parts[1]}"
+        if parts[0] == "trl_evidence" and len(parts) > 1 and parts[1].isdigit():
+            return f"evidence_{parts[1]}"
+        return parts[0] if parts[0] in ("ip_held", "excluded_experts", "keywords", "translations",
+                                        "budget_by_year", "trl_evidence") else key
+
+    def field_errors(self, fields: dict) -> dict[str, list[str]]:
+        named: dict[str, list[str]] = {}
+        for key, messages in (fields or {}).items():
+            named.setdefault(self.field_name(key), []).extend(messages)
+        return named
+
+    def autosave_payload(self) -> tuple[dict, dict[str, list[str]]]:
+        """The payload of what the browser sent, without the inputs it could not even read as their type
+        (a letter in a number: they keep their stored value), and those inputs' errors."""
+        body = self.payload()
+        unreadable: dict[str, list[str]] = {}
+        for field in self:
+            for sub in getattr(field, "entries", None) or [field]:
+                inner = getattr(sub, "form", None)
+                for item in (list(inner) if inner is not None else [sub]):
+                    typed = any(str(v).strip() for v in (item.raw_data or []))
+                    if item.process_errors and typed:
+                        unreadable[item.name] = [str(e) for e in item.process_errors]
+        for name in unreadable:
+            if name.startswith("planned_"):
+                body["planned"].pop(name[len("planned_"):], None)
+            elif name.startswith("budget_rows-"):
+                body.pop("budget_by_year", None)
+            else:
+                body.pop(name, None)
+        return body, unreadable
 
 
 for _level in range(1, 10):

@@ -9,22 +9,21 @@ from __future__ import annotations
 import copy
 import logging
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from blinker import Namespace
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app.competitions import rules as R
+from app.competitions import schemas as S
 from app.competitions.models import (
     A_DRAFT,
     A_SUBMITTED,
     A_WITHDRAWN,
-    CATEGORIES,
     CLOSED,
     DRAFT,
     INSTRUMENTS,
-    LANGS,
     OPEN,
     PUBLISHED,
     RESULTS,
@@ -36,9 +35,10 @@ from app.core import audit
 from app.core import time as clock
 from app.core.db import db
 from app.core.errors import Conflict, NotFound, ValidationFailed
+from app.core.schemas import load_valid
 from app.core.permissions import authorize
 from app.reference import instruments as instrument_templates
-from app.reference import is_region, priorities_by_id, territories_by_code
+from app.reference import is_region
 
 logger = logging.getLogger(__name__)
 signals = Namespace()
@@ -88,228 +88,107 @@ def template(instrument: str) -> dict:
     }
 
 
-def _num(errors, data, key, kind=Decimal, minimum=None, maximum=None, required=False):
-    value = data.get(key)
-    if value is None or value == "":
-        if required:
-            errors.setdefault(key, []).append(_("This field is required."))
-        return None
-    if isinstance(value, bool):
-        errors.setdefault(key, []).append(_("Enter a number."))
-        return None
-    try:
-        number = kind(str(value)) if kind is Decimal else kind(value)
-        if kind is int and (isinstance(value, float) and not value.is_integer()):
-            raise ValueError
-        if kind is Decimal and (not number.is_finite() or abs(number) >= Decimal(10) ** 15):
-            raise InvalidOperation
-    except (ValueError, TypeError, InvalidOperation):
-        errors.setdefault(key, []).append(_("Enter a number."))
-        return None
-    if minimum is not None and number < minimum:
-        errors.setdefault(key, []).append(_("Must be at least %(n)s.", n=minimum))
-    if maximum is not None and number > maximum:
-        errors.setdefault(key, []).append(_("Must be at most %(n)s.", n=maximum))
-    return number
+def _values(c: Competition) -> dict:
+    """A competition's columns and (flattened) rules: what the cross-field rules judge."""
+    return {**{key: getattr(c, key) for key in S.COLUMN_FIELDS}, **(c.rules or {})}
 
 
-def _date(errors, data, key, required=False):
-    value = data.get(key)
-    if value in (None, ""):
-        if required:
-            errors.setdefault(key, []).append(_("This field is required."))
-        return None
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=clock.ALMATY)
-    try:
-        return clock.parse_iso(str(value))
-    except ValueError:
-        errors.setdefault(key, []).append(_("Enter a date and time in ISO 8601, e.g. 2026-12-31T18:00:00+05:00."))
-        return None
+def _candidate(current: dict, values: dict) -> dict:
+    merged = {**current, **values}
+    if "cofinancing" in values:
+        merged["cofinancing"] = {**(current.get("cofinancing") or {}), **values["cofinancing"]}
+    return merged
 
 
-def _validate_criteria(errors, criteria) -> list:
-    if not isinstance(criteria, list) or not criteria:
-        errors.setdefault("criteria", []).append(_("At least one review criterion is required."))
-        return []
-    cleaned, keys = [], set()
-    for item in criteria:
-        if not isinstance(item, dict) or not item.get("key"):
-            errors.setdefault("criteria", []).append(_("Each criterion needs a key."))
-            continue
-        try:
-            lo, hi, step = float(item.get("min", 0)), float(item.get("max", 5)), float(item.get("step", 0.5))
-            threshold = float(item.get("threshold", lo))
-            weight = float(item.get("weight", 1))
-        except (TypeError, ValueError):
-            errors.setdefault("criteria", []).append(_("Criterion scales must be numbers."))
-            continue
-        import math
-        if not all(math.isfinite(v) for v in (lo, hi, step, threshold, weight)) or \
-                not (hi > lo and step > 0 and lo <= threshold <= hi and weight >= 0):
-            errors.setdefault("criteria", []).append(
-                _("Criterion %(key)s: the scale or threshold is inconsistent.", key=item["key"]))
-        if item["key"] in keys:
-            errors.setdefault("criteria", []).append(_("Criterion keys must be unique."))
-        keys.add(item["key"])
-        name = item.get("name") or {"ru": item["key"]}
-        if isinstance(name, str):
-            name = {"ru": name, "kk": name, "en": name}
-        cleaned.append({"key": str(item["key"]), "name": name, "weight": weight, "min": lo, "max": hi,
-                        "step": step, "threshold": threshold})
-    return cleaned
+def _check(candidate: dict, creating: bool, errors: dict | None = None) -> None:
+    problems = {**S.competition_problems(candidate)}
+    for key, messages in (errors or {}).items():
+        problems[key] = list(messages) + [m for m in problems.get(key, []) if m not in messages]
+    if creating:
+        for key in ("title", "budget_kzt"):
+            if candidate.get(key) in (None, {}, "") and key not in problems:
+                problems[key] = [_("This field is required.")]
+    if problems:
+        raise ValidationFailed(fields=problems)
 
 
-RULE_KEYS = set(R.RULE_DEFAULTS)
-COLUMN_KEYS = ("max_grant_kzt", "max_duration_months", "trl_min", "trl_max", "require_accreditation",
-               "experts_per_application", "min_foreign", "budget_kzt")
+def _apply(competition: Competition, values: dict) -> None:
+    """Set validated values (the whole input was checked first: nothing is set when anything is wrong)."""
+    for key in S.COLUMN_FIELDS:
+        if key in values:
+            setattr(competition, key, values[key])
+    rules = {key: values[key] for key in S.RULE_FIELDS if key in values}
+    if rules:
+        merged = dict(competition.rules or {})
+        if "cofinancing" in rules:
+            rules["cofinancing"] = {**merged.get("cofinancing", {}), **rules["cofinancing"]}
+        merged.update(rules)
+        competition.rules = merged
 
 
-def _apply_competition_fields(competition: Competition, data: dict, errors: dict, creating: bool) -> None:
-    title = data.get("title")
-    if title is not None or creating:
-        if isinstance(title, str):
-            title = {"ru": title.strip()} if title.strip() else {}
-        if not isinstance(title, dict) or not any(str(v).strip() for v in title.values()):
-            errors.setdefault("title", []).append(_("A title in at least one language is required."))
-        else:
-            competition.title = {k: str(v).strip() for k, v in title.items() if k in LANGS and str(v).strip()}
-    if "description" in data:
-        description = data["description"]
-        competition.description = ({"ru": description} if isinstance(description, str)
-                                   else {k: str(v) for k, v in (description or {}).items() if k in LANGS})
-    for key in ("opens_at", "deadline", "review_deadline", "council_date"):
-        if key in data:
-            setattr(competition, key, _date(errors, data, key))
-    if "budget_kzt" in data or creating:
-        budget = _num(errors, data, "budget_kzt", minimum=0, required=creating)
-        if budget is not None:
-            competition.budget_kzt = budget
-    if "max_grant_kzt" in data:
-        competition.max_grant_kzt = _num(errors, data, "max_grant_kzt", minimum=1)
-    if "max_duration_months" in data:
-        competition.max_duration_months = _num(errors, data, "max_duration_months", int, 1, 120)
-    for key in ("trl_min", "trl_max"):
-        if key in data:
-            value = _num(errors, data, key, int, 1, 9, required=True)
-            if value is not None:
-                setattr(competition, key, value)
-    if competition.trl_min > competition.trl_max:
-        errors.setdefault("trl_min", []).append(_("The minimum TRL is above the maximum."))
-    if "require_accreditation" in data:
-        if not isinstance(data["require_accreditation"], bool):
-            errors.setdefault("require_accreditation", []).append(_("Must be true or false."))
-        else:
-            competition.require_accreditation = data["require_accreditation"]
-    if "experts_per_application" in data:
-        value = _num(errors, data, "experts_per_application", int, 1, 10, required=True)
-        if value is not None:
-            competition.experts_per_application = value
-    if "min_foreign" in data:
-        value = _num(errors, data, "min_foreign", int, 0, 10, required=True)
-        if value is not None:
-            competition.min_foreign = value
-    if competition.min_foreign > competition.experts_per_application:
-        errors.setdefault("min_foreign", []).append(_("More foreign experts than experts per application."))
-    if "criteria" in data:
-        competition.criteria = _validate_criteria(errors, data["criteria"])
-    rules = dict(competition.rules or {})
-    for key in RULE_KEYS & set(data):
-        value = data[key]
-        if key == "cofinancing":
-            if not isinstance(value, dict) or any(
-                    k not in CATEGORIES or not isinstance(v, (int, float)) or isinstance(v, bool) or not 0 <= v <= 1
-                    for k, v in value.items()):
-                errors.setdefault(key, []).append(_("Shares per category between 0 and 1."))
-                continue
-            value = {**rules.get("cofinancing", {}), **{k: float(v) for k, v in value.items()}}
-        elif key in ("priorities",):
-            if not isinstance(value, list) or any(not isinstance(v, int) or v not in priorities_by_id()
-                                                  for v in value):
-                errors.setdefault(key, []).append(_("Unknown priority direction."))
-                continue
-        elif key == "territories":
-            if not isinstance(value, list) or any(not isinstance(v, str) or v not in territories_by_code()
-                                                  for v in value):
-                errors.setdefault(key, []).append(_("Unknown territory."))
-                continue
-        elif key == "required_documents":
-            if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-                errors.setdefault(key, []).append(_("A list of document codes."))
-                continue
-        elif key == "quotas":
-            if not isinstance(value, dict) or any(
-                    not is_region(k) or isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 < v <= 1
-                    for k, v in value.items()):
-                errors.setdefault(key, []).append(_("Budget shares per region code, between 0 and 1."))
-                continue
-        elif key == "tie_break":
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                errors.setdefault(key, []).append(_("A list of criterion keys."))
-                continue
-        elif key == "aggregation":
-            if value not in ("mean", "median"):
-                errors.setdefault(key, []).append(_("mean or median."))
-                continue
-        elif key in ("require_org_signature",):
-            if not isinstance(value, bool):
-                errors.setdefault(key, []).append(_("Must be true or false."))
-                continue
-        else:
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or value < 0 \
-                    or value > 10**6:
-                errors.setdefault(key, []).append(_("Enter a non-negative number."))
-                continue
-        rules[key] = value
-    competition.rules = rules
+
+
+
+
+
+
+
+
 
 
 def create_competition(actor, data: dict) -> Competition:
-    """Create a draft from the instrument's template plus the given overrides."""
-    region = data.get("region") or None
+    """Create a draft from the instrument's template plus the given overrides. Every field is validated,
+    and the rules that tie fields together are checked, before anything is created."""
+    region = data.get("region") if isinstance(data, dict) else None
     if region is not None and not is_region(region):
         raise ValidationFailed(fields={"region": [_("Unknown region code %(code)s.", code=str(region)[:40])]})
-    if region is None:
-        region = own_region(actor)
+    region = region or own_region(actor)
     authorize(actor, "competition.create", region)
-    instrument = data.get("instrument")
-    defaults = template(instrument if isinstance(instrument, str) else "")
+    values, errors = load_valid(S.competition_schema, data)
+    if "instrument" not in values:
+        raise ValidationFailed(fields={"instrument": errors.get("instrument") or [_("Unknown instrument.")]})
+    defaults = template(values["instrument"])
+    current = {**{k: defaults[k] for k in ("max_grant_kzt", "max_duration_months", "trl_min", "trl_max",
+                                          "require_accreditation", "experts_per_application", "min_foreign",
+                                          "criteria")},
+               **defaults["rules"], "title": {}, "description": {}, "budget_kzt": None}
+    budget, default_grant = values.get("budget_kzt"), current.get("max_grant_kzt")
+    if "max_grant_kzt" not in values and budget and default_grant and Decimal(default_grant) > budget:
+        values["max_grant_kzt"] = budget  # the instrument's usual maximum, within this call's budget
+    _check(_candidate(current, values), creating=True, errors=errors)
     competition = Competition(
-        instrument=instrument, region_code=region, created_by_id=actor.id, status=DRAFT,
+        instrument=values["instrument"], region_code=region, created_by_id=actor.id, status=DRAFT,
         title={}, description={}, budget_kzt=0, rules=defaults["rules"], criteria=defaults["criteria"],
         irn_prefix=defaults["irn_prefix"],
         **{k: defaults[k] for k in ("max_grant_kzt", "max_duration_months", "trl_min", "trl_max",
                                     "require_accreditation", "experts_per_application", "min_foreign")},
     )
-    errors: dict = {}
-    _apply_competition_fields(competition, data, errors, creating=True)
-    if errors:
-        raise ValidationFailed(fields=errors)
+    _apply(competition, values)
     db.session.add(competition)
     db.session.flush()
     audit.record(actor, "competition.create", competition, scope_id=competition.id,
-                 after={"instrument": instrument, "region": region, "title": competition.title})
+                 after={"instrument": competition.instrument, "region": region, "title": competition.title})
     db.session.flush()
     logger.info("competition %s created by %s", competition.id, actor.id)
     return competition
 
 
+OPEN_FIELDS = {"deadline", "review_deadline", "council_date", "description"}
+
+
 def update_competition(actor, competition_id: int, data: dict) -> Competition:
     competition = get_competition_for(actor, competition_id)
     authorize(actor, "competition.manage", competition)
+    values, errors = load_valid(S.competition_schema, data)
+    values.pop("instrument", None), values.pop("region", None)  # fixed at creation
     if competition.status not in (DRAFT, PUBLISHED):
-        allowed = {"deadline", "review_deadline", "council_date", "description"}
-        if competition.status != OPEN or set(data) - allowed:
+        if competition.status != OPEN or set(values) - OPEN_FIELDS:
             raise Conflict(_("Only key dates can change once a competition is open."), code="wrong_state")
-        if "deadline" in data:
-            new_deadline = clock.parse_iso(str(data["deadline"])) if data["deadline"] else None
-            if new_deadline is None or new_deadline < competition.deadline:
-                raise Conflict(_("An open competition's deadline may only be extended."), code="wrong_state")
+        if "deadline" in values and (values["deadline"] is None or values["deadline"] < competition.deadline):
+            raise Conflict(_("An open competition's deadline may only be extended."), code="wrong_state")
+    _check(_candidate(_values(competition), values), creating=False, errors=errors)
     before = _competition_state(competition)
-    errors: dict = {}
-    _apply_competition_fields(competition, data, errors, creating=False)
-    if errors:
-        raise ValidationFailed(fields=errors)
+    _apply(competition, values)
     audit.record(actor, "competition.update", competition, scope_id=competition.id, before=before,
                  after=_competition_state(competition))
     db.session.flush()
@@ -364,9 +243,15 @@ def _transition_problem(c: Competition, to: str, now: datetime, reason: str | No
             return _("Set the review criteria before publishing.")
         if not c.budget_kzt or c.budget_kzt <= 0:
             return _("Set the total budget before publishing.")
+    if to == PUBLISHED and c.deadline is not None and c.deadline <= now:
+        return _("The deadline must be in the future to publish the competition.")
     if to == OPEN:
         if c.deadline is None or c.deadline <= now:
             return _("The deadline must be in the future to open the competition.")
+    if to in (PUBLISHED, OPEN):
+        problems = S.competition_problems(_values(c))
+        if problems:
+            return " ".join(m for messages in problems.values() for m in messages)
     if to == CLOSED and c.deadline is not None and now < c.deadline and not (reason or "").strip():
         return _("The deadline has not passed yet: give a reason to close early.")
     if to == "review":

@@ -526,20 +526,17 @@ def edit_application(application_id):
 @bp.post("/applications/<int:application_id>/autosave")
 @login_required
 def autosave(application_id):
+    """Store what is valid of the draft as it is typed; answer the other inputs' errors by name."""
     form = ApplicationForm()
+    body, unreadable = form.autosave_payload()
     try:
-        application_ops.get_application_for(current_user, application_id)
-        if not form.validate():
-            return _json_error(422, "validation_failed", _("Please correct the errors below."), form.errors)
-        application = application_ops.update_application(
-            current_user, application_id, form.payload(), form.version_number
-        )
+        application, errors = application_ops.autosave_application(current_user, application_id, body,
+                                                                   form.version_number)
     except DomainError as error:
-        db.session.rollback()
-        return _json_error(error.status, error.code, error.message, error.fields)
-    return jsonify(
-        {"version": application.version, "saved_at": clock.to_local(application.updated_at).isoformat()}
-    )
+        return _json_error(error.status, error.code, error.message, form.field_errors(error.fields))
+    return jsonify({"version": application.version,
+                    "saved_at": clock.to_local(application.updated_at).isoformat(),
+                    "errors": {**unreadable, **form.field_errors(errors)}})
 
 
 def _json_error(status: int, code: str, message: str, fields: dict | None = None):

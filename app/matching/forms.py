@@ -48,14 +48,16 @@ def parse_amount(text) -> Decimal | None:
 
 
 def _amount_validator(form, field):
+    """The schema's own rule for amounts (app.core.schemas.Money), shown next to the input at once."""
+    from marshmallow import ValidationError as SchemaError
+
+    from app.core.schemas import Money
+    if not (field.data or "").strip():
+        return
     try:
-        value = parse_amount(field.data)
-    except ValueError:
-        raise ValidationError(_l("Enter an amount in tenge, digits only.")) from None
-    if value is not None and value < 0:
-        raise ValidationError(_l("Enter a non-negative amount."))
-    if value is not None and value > MAX_AMOUNT:
-        raise ValidationError(_("At most %(max)s.", max=format_decimal(MAX_AMOUNT, "#,##0")))
+        Money().deserialize(field.data)
+    except SchemaError as error:
+        raise ValidationError(" ".join(str(m) for m in error.messages)) from None
 
 
 def _priority_choices() -> list[tuple[int, str]]:
@@ -161,7 +163,7 @@ class CommitmentForm(FlaskForm):
     submit = SubmitField(_l("Record the commitment"))
 
     def payload(self) -> dict:
-        return {"amount": parse_amount(self.amount_kzt.data), "year": self.year.data,
+        return {"amount": self.amount_kzt.data or None, "year": self.year.data,
                 "note": self.note.data or ""}
 
 
@@ -246,8 +248,8 @@ class ProfileForm(FlaskForm):
                        "en": self.thesis_en.data or ""},
             "sectors": self.sectors.data or "", "priorities": list(self.priorities.data or []),
             "trl_min": self.trl_min.data or None, "trl_max": self.trl_max.data or None,
-            "ticket_min_kzt": parse_amount(self.ticket_min_kzt.data),
-            "ticket_max_kzt": parse_amount(self.ticket_max_kzt.data),
+            "ticket_min_kzt": self.ticket_min_kzt.data or None,
+            "ticket_max_kzt": self.ticket_max_kzt.data or None,
             "regions": list(self.regions.data or []), "territories": list(self.territories.data or []),
             "stage": self.stage.data or None, "portfolio": self.portfolio.data or "",
             "requires_nda": bool(self.requires_nda.data),

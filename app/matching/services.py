@@ -20,6 +20,8 @@ from app.core import audit
 from app.core import time as clock
 from app.core import uow
 from app.core.db import db
+from app.core.schemas import load, load_valid
+from app.matching import schemas as MS
 from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.core.permissions import authorize, can
 from app.matching import permissions as _rules  # noqa: F401  (registers the rules the services ask)
@@ -365,98 +367,24 @@ def my_profile(actor) -> InvestorProfile:
     return profile
 
 
-def _money(errors, data, key):
-    value = data.get(key)
-    if value in (None, ""):
-        return None
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        errors.setdefault(key, []).append(_("Enter a number."))
-        return None
-    if not number.is_finite() or number < 0 or number >= Decimal(10) ** 15:
-        errors.setdefault(key, []).append(_("Enter a non-negative number."))
-        return None
-    return number
+PROFILE_FIELDS = ("name", "type", "thesis", "sectors", "portfolio", "priorities", "regions", "territories",
+                  "trl_min", "trl_max", "ticket_min_kzt", "ticket_max_kzt", "stage", "requires_nda")
 
 
 def update_profile(actor, profile_id: int, data: dict) -> InvestorProfile:
+    """Change an investor's profile: every field valid and the profile consistent, or nothing changes."""
     profile = db.session.get(InvestorProfile, profile_id)
     if profile is None:
         raise NotFound()
     authorize(actor, "investor.edit", profile, hide=True)
-    from app.reference import is_region, territories_by_code
-    errors: dict = {}
-    if "name" in data:
-        if not isinstance(data["name"], str) or not data["name"].strip():
-            errors.setdefault("name", []).append(_("Enter the name."))
-        else:
-            profile.name = data["name"].strip()[:200]
-    if "type" in data:
-        from app.matching.models import INVESTOR_TYPES
-        if data["type"] not in INVESTOR_TYPES:
-            errors.setdefault("type", []).append(_("Unknown investor type."))
-        else:
-            profile.type = data["type"]
-    if "thesis" in data:
-        thesis = data["thesis"]
-        if isinstance(thesis, str):
-            thesis = {"ru": thesis}
-        if not isinstance(thesis, dict) or not all(k in ("ru", "kk", "en") and isinstance(v, str)
-                                                   for k, v in thesis.items()):
-            errors.setdefault("thesis", []).append(_("The thesis in ru, kk and/or en."))
-        else:
-            profile.thesis = {k: v.strip()[:4000] for k, v in thesis.items() if v.strip()}
-    for key in ("sectors", "portfolio"):
-        if key in data:
-            value = data[key]
-            if isinstance(value, str):
-                value = [v.strip() for v in value.split("\n" if key == "portfolio" else ",")]
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                errors.setdefault(key, []).append(_("A list of texts."))
-            else:
-                setattr(profile, key, [v.strip()[:2000] for v in value if v.strip()][:50])
-    if "priorities" in data:
-        value = data["priorities"]
-        if not isinstance(value, list) or not all(isinstance(v, int) and 1 <= v <= 7 for v in value):
-            errors.setdefault("priorities", []).append(_("Priority directions 1–7."))
-        else:
-            profile.priorities = value
-    if "regions" in data:
-        value = data["regions"]
-        if not isinstance(value, list) or not all(is_region(v) for v in value):
-            errors.setdefault("regions", []).append(_("Unknown region."))
-        else:
-            profile.regions = value
-    if "territories" in data:
-        value = data["territories"]
-        if not isinstance(value, list) or not all(isinstance(v, str) and v in territories_by_code() for v in value):
-            errors.setdefault("territories", []).append(_("Unknown territory."))
-        else:
-            profile.territories = value
-    for key in ("trl_min", "trl_max"):
-        if key in data:
-            value = data[key]
-            if value in (None, ""):
-                setattr(profile, key, None)
-            elif isinstance(value, bool) or not str(value).isdigit() or not 1 <= int(value) <= 9:
-                errors.setdefault(key, []).append(_("A TRL from 1 to 9."))
-            else:
-                setattr(profile, key, int(value))
-    for key in ("ticket_min_kzt", "ticket_max_kzt"):
-        if key in data:
-            setattr(profile, key, _money(errors, data, key))
-    if profile.trl_min and profile.trl_max and profile.trl_min > profile.trl_max:
-        errors.setdefault("trl_min", []).append(_("The minimum TRL is above the maximum."))
-    if profile.ticket_min_kzt is not None and profile.ticket_max_kzt is not None \
-            and profile.ticket_min_kzt > profile.ticket_max_kzt:
-        errors.setdefault("ticket_min_kzt", []).append(_("The minimum ticket is above the maximum."))
-    if "stage" in data:
-        profile.stage = str(data["stage"] or "")[:32] or None
-    if "requires_nda" in data:
-        profile.requires_nda = bool(data["requires_nda"])
+    values, errors = load_valid(MS.profile_schema, data)
+    current = {key: getattr(profile, key) for key in PROFILE_FIELDS}
+    for key, messages in MS.profile_problems({**current, **values}).items():
+        errors.setdefault(key, []).extend(messages)
     if errors:
         raise ValidationFailed(fields=errors)
+    for key, value in values.items():
+        setattr(profile, key, value or None if key == "stage" else value)
     profile.updated_at = clock.now()
     audit.record(actor, "investor.update", profile)
     request_embedding(actor)
@@ -567,15 +495,13 @@ def record_commitment(actor, introduction_id: int, amount, year: int | None = No
         raise NotFound()
     if intro.status != Introduction.ACCEPTED:
         raise Conflict(_("A commitment follows an accepted introduction."), code="wrong_state")
-    errors: dict = {}
-    value = _money(errors, {"amount_kzt": amount}, "amount_kzt")
-    if value is None or value <= 0:
-        errors.setdefault("amount_kzt", []).append(_("Enter the amount committed."))
-    year = year or clock.now_local().year
-    if not isinstance(year, int) or not 2020 <= year <= 2040:
-        errors.setdefault("year", []).append(_("A year between 2020 and 2040."))
-    if errors:
-        raise ValidationFailed(fields=errors)
+    body = {"amount": amount, "year": year, "note": note or ""}
+    try:
+        values = load(MS.commitment_schema, body)
+    except ValidationFailed as error:
+        fields = {("amount_kzt" if key == "amount" else key): messages for key, messages in error.fields.items()}
+        raise ValidationFailed(fields=fields) from None
+    value, year, note = values["amount"], values.get("year") or clock.now_local().year, values["note"]
     application = intro.application
     commitment = Commitment(introduction_id=intro.id, investor_id=actor.id, application_id=application.id,
                             amount_kzt=value, year=year, territory=application.territory, note=(note or "")[:2000])

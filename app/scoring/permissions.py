@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from app.competitions.permissions import extend_view, manages
 from app.core.db import db
-from app.competitions.models import COUNCIL, RESULTS
+from app.competitions.models import COUNCIL, RESULTS, REVIEW, Competition
 from app.core.permissions import role_rule, rule
 from app.scoring.models import ACCEPTED, INVITED, SUBMITTED, ExpertAssignment
 
@@ -45,12 +45,69 @@ def can_amend_review(user, assignment: ExpertAssignment) -> bool:
 
 @rule("council.vote")
 def can_vote(user, session) -> bool:
-    return user.has_role("council") and user.id in (session.members or [])
+    """A member of the session who is present, while the session is open."""
+    return (user.has_role("council") and session.closed_at is None and user.id in (session.members or [])
+            and user.id in (session.attendees or []))
+
+
+@rule("council.vote_on")
+def can_vote_on(user, pair) -> bool:
+    """…and not on an application the member declared a conflict on (that declaration is final)."""
+    session, application_id = pair
+    if not can_vote(user, session):
+        return False
+    from app.scoring.models import Vote
+    choice = db.session.scalar(db.select(Vote.choice).where(
+        Vote.session_id == session.id, Vote.application_id == application_id, Vote.member_id == user.id))
+    return choice != "conflict"
 
 
 @rule("council.run")
 def can_run_council(user, competition) -> bool:
+    """Who sees the council's page and the session: the organiser and the council's members."""
     return manages(user, competition) or user.has_role("council")
+
+
+@rule("council.open")
+def can_open_council(user, competition) -> bool:
+    """The organiser or the council's secretary (a council member) opens the session of a competition at the
+    council stage."""
+    return competition.status == COUNCIL and (manages(user, competition) or user.has_role("council"))
+
+
+@rule("council.choose_members")
+def can_choose_members(user, competition) -> bool:
+    """Only the organiser names a session's members; a secretary opens it with the whole council."""
+    return manages(user, competition)
+
+
+@rule("council.close")
+def can_close_council(user, session) -> bool:
+    """The organiser, or the secretary who opened it and sits in it; never a member outside the session."""
+    if session.closed_at is not None:
+        return False
+    competition = db.session.get(Competition, session.competition_id)
+    return manages(user, competition) or (user.id == session.secretary_id and user.id in (session.members or []))
+
+
+@rule("consensus.write")
+def can_write_consensus(user, application) -> bool:
+    """While the competition is in expert review: the organiser, or an expert who submitted a review of the
+    application, as its rapporteur (a consensus written by another rapporteur is theirs to change)."""
+    competition = application.competition
+    if competition.status != REVIEW:
+        return False
+    if manages(user, competition):
+        return True
+    submitted = db.session.scalar(db.select(ExpertAssignment.id).where(
+        ExpertAssignment.application_id == application.id, ExpertAssignment.expert_id == user.id,
+        ExpertAssignment.status == SUBMITTED)) is not None
+    if not submitted:
+        return False
+    from app.scoring.models import ConsensusReport
+    rapporteur = db.session.scalar(db.select(ConsensusReport.rapporteur_id).where(
+        ConsensusReport.application_id == application.id))
+    return rapporteur is None or rapporteur == user.id
 
 
 def _assigned_expert(user, application) -> bool:

@@ -38,6 +38,32 @@
     if (box.dataset.jobFinished !== "1") setTimeout(poll, 500);
   });
 
+  // An input's visible label, for naming it in the autosave status.
+  function labelOf(form, name) {
+    var input = form.querySelector("[name='" + name + "']");
+    var label = input && input.id ? form.querySelector("label[for='" + input.id + "']") : null;
+    return label ? label.textContent.trim() : name;
+  }
+
+  // Mark the inputs an autosave could not store, with the message next to each; clear the others.
+  function markErrors(form, errors) {
+    form.querySelectorAll("[data-autosave-error]").forEach(function (el) { el.remove(); });
+    form.querySelectorAll("[data-autosave-invalid]").forEach(function (el) {
+      el.removeAttribute("aria-invalid"); el.removeAttribute("data-autosave-invalid");
+    });
+    Object.keys(errors).forEach(function (name) {
+      var input = form.querySelector("[name='" + name + "']");
+      if (!input) return;
+      input.setAttribute("aria-invalid", "true");
+      input.setAttribute("data-autosave-invalid", "1");
+      var note = document.createElement("p");
+      note.className = "error";
+      note.setAttribute("data-autosave-error", "1");
+      note.textContent = [].concat(errors[name]).join(" ");
+      input.insertAdjacentElement("afterend", note);
+    });
+  }
+
   // Autosave: <form data-autosave="URL"> posts its fields (JSON) a moment after each change.
   document.querySelectorAll("form[data-autosave]").forEach(function (form) {
     var timer = null, state = form.querySelector(".save-state");
@@ -47,9 +73,14 @@
                                      headers: { Accept: "application/json" } })
         .then(function (r) { return r.json().then(function (j) { return { ok: r.ok, body: j }; }); })
         .then(function (res) {
+          var errors = res.ok ? (res.body.errors || {}) : ((res.body.error && res.body.error.fields) || {});
+          markErrors(form, errors);
           if (res.ok) {
             var v = form.querySelector("input[name=version]"); if (v) v.value = res.body.version;
-            if (state) state.textContent = form.dataset.savedText + " " + new Date().toLocaleTimeString();
+            var names = Object.keys(errors);
+            if (state) state.textContent = names.length && form.dataset.partialText
+              ? form.dataset.partialText + " " + names.map(function (n) { return labelOf(form, n); }).join(", ")
+              : form.dataset.savedText + " " + new Date().toLocaleTimeString();
           } else if (state) {
             state.textContent = (res.body.error && res.body.error.message) || form.dataset.errorText;
           }

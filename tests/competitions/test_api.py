@@ -81,6 +81,7 @@ def test_submit_after_deadline_409(api, make_user):
 def test_illegal_transition_409(api, make_user):
     mnvo = api.as_(make_user("mnvo"))
     cid = mnvo.post("/api/v1/competitions", json=_competition_body()).get_json()["id"]
+    title = mnvo.get(f"/api/v1/competitions/{cid}").get_json()["title"]
     error = assert_error(mnvo.post(f"/api/v1/competitions/{cid}/transitions", json={"to": "review"}), 409)
     assert "draft" in error["message"]
     assert_error(mnvo.post(f"/api/v1/competitions/{cid}/transitions", json={"to": "nowhere"}), 422)
@@ -166,3 +167,53 @@ def test_patch_validation_and_version(api, make_user):
     assert leader.patch(f"/api/v1/applications/{aid}", json={"title": "a", "version": version}).status_code == 200
     assert_error(leader.patch(f"/api/v1/applications/{aid}", json={"title": "b", "version": version}), 409,
                  "version_conflict")
+
+
+def test_rules_are_checked_against_each_other_and_nothing_is_half_saved(api, make_user):
+    """The reported breaks: a deadline before the opening, a maximum grant above the budget and a quorum of
+    500 % were accepted and the competition opened."""
+    from app.competitions.models import Competition
+    from app.core.db import db
+    mnvo = api.as_(make_user("mnvo"))
+    cases = {
+        "deadline": {"opens_at": (clock.now() + timedelta(days=9)).isoformat()},
+        "max_grant_kzt": {"max_grant_kzt": 3_000_000_000},
+        "quorum": {"quorum": 5},
+        "tie_break": {"tie_break": ["charisma"]},
+        "criteria.0.key": {"criteria": [{"key": {}, "name": "X"}]},
+        "description": {"description": ["x"]},
+        "total_threshold": {"total_threshold": 99},
+    }
+    for field, over in cases.items():
+        error = assert_error(mnvo.post("/api/v1/competitions", json=_competition_body(**over)), 422)
+        assert field in error["fields"], (field, error)
+    error = assert_error(mnvo.post("/api/v1/competitions", json=_competition_body(
+        deadline="0001-01-01T00:00:00+05:00", quorum=5, trl_min=8, trl_max=3)), 422)
+    assert {"deadline", "quorum", "trl_min"} <= set(error["fields"])  # every problem at once
+    assert db.session.scalar(db.select(db.func.count(Competition.id))) == 0
+    cid = mnvo.post("/api/v1/competitions", json=_competition_body()).get_json()["id"]
+    title = mnvo.get(f"/api/v1/competitions/{cid}").get_json()["title"]
+    error = assert_error(mnvo.patch(f"/api/v1/competitions/{cid}", json={"title": "Renamed", "quorum": 5,
+                                                                        "max_grant_kzt": 5_000_000_000}), 422)
+    assert {"quorum", "max_grant_kzt"} <= set(error["fields"])
+    assert mnvo.get(f"/api/v1/competitions/{cid}").get_json()["title"] == title  # refused whole
+
+
+def test_drafts_refuse_garbage_by_field_and_keep_the_rest_untouched(api, make_user):
+    mnvo = api.as_(make_user("mnvo"))
+    cid = _open(mnvo)
+    leader = api.as_(make_user("researcher"))
+    app_id = leader.post(f"/api/v1/competitions/{cid}/applications", json={"title": "T", "abstract": "kept"}
+                         ).get_json()["id"]
+    for body, field in (({"trl_evidence": {"²": "x"}}, "trl_evidence.².key"), ({"priority": 1e400}, "priority"),
+                        ({"requested_kzt": "1e10"}, "requested_kzt"), ({"requested_kzt": float("nan")}, None),
+                        ({"planned": {"patents": -2}, "abstract": "lost?"}, "planned.patents")):
+        response = leader.patch(f"/api/v1/applications/{app_id}", json=body) if field != "priority" else \
+            leader.patch(f"/api/v1/applications/{app_id}", data='{"priority": 1e400}',
+                         content_type="application/json")
+        if field is None:
+            assert response.status_code in (400, 422)
+            continue
+        error = assert_error(response, 422)
+        assert field in error["fields"], (body, error)
+    assert leader.get(f"/api/v1/applications/{app_id}").get_json()["abstract"] == "kept"  # all or nothing

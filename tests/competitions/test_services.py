@@ -40,7 +40,11 @@ def test_lifecycle_guards(world, make_user):
     with pytest.raises(Conflict):
         services.transition(mnvo, draft.id, "open")  # illegal step: draft -> open
     services.update_competition(mnvo, draft.id, {"deadline": (clock.now() - timedelta(hours=1)).isoformat()})
+    with pytest.raises(Conflict):
+        services.transition(mnvo, draft.id, "published")  # a call whose deadline has passed
+    services.update_competition(mnvo, draft.id, {"deadline": (clock.now() + timedelta(hours=1)).isoformat()})
     services.transition(mnvo, draft.id, "published")
+    clock.freeze(clock.now() + timedelta(hours=2))
     with pytest.raises(Conflict):
         services.transition(mnvo, draft.id, "open")
 

@@ -113,6 +113,11 @@ def test_introduction_gates_full_application(world, api):
     assert inv_api.post(f"/api/v1/introductions/{intro_id}/nda").status_code == 200
     full = inv_api.get(f"/api/v1/applications/{application.id}").get_json()
     assert "team" in full and "trl_evidence" in full
+    for amount in ("1e10", "12,5", 10**15, 0, float("inf"), True):  # an indicator is not inflated by typing
+        refused = inv_api.post(f"/api/v1/introductions/{intro_id}/commitments",
+                               json={"amount_kzt": amount, "year": 2026})
+        assert refused.status_code in (400, 422) and refused.status_code != 201, (amount, refused.get_json())
+    assert services.indicators()["investment_by_year"].get(2026, 0) == 0
     committed = inv_api.post(f"/api/v1/introductions/{intro_id}/commitments", json={"amount_kzt": 150_000_000,
                                                                                    "year": 2026})
     assert committed.status_code == 201

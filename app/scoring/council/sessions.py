@@ -24,7 +24,7 @@ from app.core import audit
 from app.core import time as clock
 from app.core.db import db
 from app.core.errors import Conflict, NotFound, ValidationFailed
-from app.core.permissions import authorize
+from app.core.permissions import authorize, can
 from app.scoring.experts.services import _users_with_role
 from app.scoring.models import CouncilSession, Decision, Vote
 from app.scoring.review import aggregate as agg
@@ -45,14 +45,29 @@ def open_session(actor, competition_id: int, member_ids: list[int] | None = None
     authorize(actor, "council.run", competition, hide=True)
     if competition.status != COUNCIL:
         raise Conflict(_("The council meets when the competition is at the council stage."), code="wrong_state")
+    authorize(actor, "council.open", competition)
     if db.session.scalar(select(CouncilSession.id).where(CouncilSession.competition_id == competition.id)):
         raise Conflict(_("The council session is already open."), code="already_open")
-    members = member_ids or [u.id for u in council_members()]
+    council = {u.id for u in council_members()}
+    members = list(dict.fromkeys(member_ids)) if member_ids else sorted(council)
+    if member_ids and set(members) != council:
+        authorize(actor, "council.choose_members", competition)
+    errors: dict = {}
+    if not set(members) <= council:
+        errors["members"] = [_("Every member of the session must be a member of the council.")]
+    elif len(members) < MIN_COUNCIL_MEMBERS:
+        errors["members"] = [_("A session needs at least %(n)d council members.", n=MIN_COUNCIL_MEMBERS)]
+    present = list(dict.fromkeys(attendees if attendees is not None else members))
+    if not present or not set(present) <= set(members):
+        errors["attendees"] = [_("Tick the members present (members of this session only).")]
+    if errors:
+        raise ValidationFailed(fields=errors)
     session = CouncilSession(competition_id=competition.id, secretary_id=actor.id, members=members,
-                             attendees=attendees if attendees is not None else members, opened_at=clock.now())
+                             attendees=present, opened_at=clock.now())
     db.session.add(session)
     db.session.flush()
-    audit.record(actor, "council.open", session, scope_id=competition.id, after={"members": members})
+    audit.record(actor, "council.open", session, scope_id=competition.id,
+                 after={"members": members, "attendees": present})
     db.session.flush()
     return session
 
@@ -69,15 +84,20 @@ def vote(actor, session_id: int, application_id: int, choice: str) -> Vote:
     session = db.session.get(CouncilSession, session_id)
     if session is None:
         raise NotFound()
-    authorize(actor, "council.vote", session, hide=True)
+    if not can(actor, "council.run", db.session.get(Competition, session.competition_id)):
+        raise NotFound()
     if session.closed_at is not None:
         raise Conflict(_("The session is closed."), code="wrong_state")
+    authorize(actor, "council.vote", session)  # a member of this session, present
     if choice not in ("for", "against", "abstain", "conflict"):
         raise ValidationFailed(fields={"choice": [_("for, against, abstain or conflict.")]})
     application = db.session.get(Application, application_id)
     if application is None or application.competition_id != session.competition_id \
             or application.status not in IN_REVIEW_STATES:
         raise NotFound()
+    if not can(actor, "council.vote_on", (session, application.id)):
+        raise Conflict(_("You declared a conflict of interest on this application: you do not vote on it."),
+                       code="conflict_declared")
     existing = db.session.scalar(select(Vote).where(Vote.session_id == session.id,
                                                     Vote.application_id == application.id,
                                                     Vote.member_id == actor.id))
@@ -113,6 +133,7 @@ def close_session(actor, session_id: int) -> list[Decision]:
     authorize(actor, "council.run", competition, hide=True)
     if session.closed_at is not None:
         raise Conflict(_("The session is closed."), code="wrong_state")
+    authorize(actor, "council.close", session)
     rules = competition.rules or {}
     ranked = compute_ranking(competition)["items"]
     votes = votes_of(session)
@@ -156,6 +177,9 @@ def close_session(actor, session_id: int) -> list[Decision]:
                     queue="mail", title="notify council decision")
     db.session.flush()
     return decisions
+
+
+MIN_COUNCIL_MEMBERS = 3  # one or two people are not a council
 
 
 @competitions.guard(COUNCIL, RESULTS)

@@ -49,7 +49,7 @@ def council(competition_id):
         line_after=_line_after(result["items"]), votes=votes, counts=_counts(votes), names=names,
         criteria=competition.criteria, action=ActionForm(formdata=None),
         may_vote=can(current_user, "council.vote", meeting),
-        may_run=can(current_user, "council.run", competition))
+        may_close=can(current_user, "council.close", meeting))
 
 
 @bp.post("/competitions/<int:competition_id>/council/open")

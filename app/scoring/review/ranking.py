@@ -11,16 +11,18 @@ import threading
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from app.competitions import applications as application_ops
 from app.competitions import services as competitions
-from app.competitions.models import A_ADMITTED, A_FUNDED, A_NOT_FUNDED, A_RESERVE, Application, Competition
+from app.competitions.models import (A_ADMITTED, A_FUNDED, A_NOT_FUNDED, A_RESERVE, REVIEW, Application,
+                                     Competition)
 from app.competitions.permissions import manages
 from app.core import audit
 from app.core.db import db
-from app.core.errors import NotFound, ValidationFailed
-from app.core.permissions import authorize
+from app.core.errors import Conflict, NotFound, ValidationFailed
+from app.core.permissions import authorize, can
 from app.scoring.models import SUBMITTED, ConsensusReport, ExpertAssignment, Review
 from app.scoring.review import aggregate as agg
-from app.scoring.review.reviews import _validate_review
+from app.scoring.review.reviews import _submitted_reviews, _validate_review
 
 logger = logging.getLogger(__name__)
 IN_REVIEW_STATES = (A_ADMITTED, A_FUNDED, A_NOT_FUNDED, A_RESERVE)
@@ -124,19 +126,33 @@ def _compute_ranking(competition: Competition) -> dict:
 
 def write_consensus(actor, application_id: int, majority: str, minority: str = "", scores: dict | None = None
                     ) -> ConsensusReport:
-    """A rapporteur (one of the application's experts who submitted, or the operator) writes the consensus."""
+    """A rapporteur (one of the application's experts who submitted, or the operator) writes the consensus
+    while the competition is in expert review. It records what the experts agreed on: each criterion's
+    consensus score lies within the range of the submitted reviews' scores for it (it cannot move an
+    application where no expert put it)."""
     application = db.session.get(Application, application_id)
     if application is None:
         raise NotFound()
-    is_rapporteur = db.session.scalar(select(ExpertAssignment.id).where(
-        ExpertAssignment.application_id == application.id, ExpertAssignment.expert_id == actor.id,
-        ExpertAssignment.status == SUBMITTED)) is not None
-    if not (is_rapporteur or manages(actor, application.competition)):
+    application_ops.get_application_for(actor, application_id)
+    if not can(actor, "consensus.write", application):
+        if application.competition.status != REVIEW and (manages(actor, application.competition) or
+                                                         _submitted_by(actor, application)):
+            raise Conflict(_("A consensus is written while the competition is in expert review."),
+                           code="wrong_state")
         raise NotFound()
     if not (majority or "").strip():
         raise ValidationFailed(fields={"majority": [_("Write the majority view.")]})
     errors: dict = {}
     cleaned = _validate_review(application.competition, {"scores": scores or {}}, errors)
+    reviews = _submitted_reviews(application.id)
+    if len(reviews) < 2:
+        errors.setdefault("scores", []).append(_("A consensus needs at least two submitted reviews."))
+    for key, value in (cleaned.get("scores") or {}).items():
+        given = [float(r.scores[key]) for r in reviews if (r.scores or {}).get(key) is not None]
+        if given and not min(given) <= float(value) <= max(given):
+            errors.setdefault(f"scores.{key}", []).append(
+                _("Between %(low)s and %(high)s: the experts' own scores for this criterion.",
+                  low=f"{min(given):g}", high=f"{max(given):g}"))
     if errors:
         raise ValidationFailed(fields=errors)
     report = db.session.scalar(select(ConsensusReport).where(ConsensusReport.application_id == application.id))
@@ -155,3 +171,9 @@ def write_consensus(actor, application_id: int, majority: str, minority: str = "
                  after={"majority": report.majority, "minority": report.minority, "scores": report.scores})
     db.session.flush()
     return report
+
+
+def _submitted_by(actor, application) -> bool:
+    return db.session.scalar(select(ExpertAssignment.id).where(
+        ExpertAssignment.application_id == application.id, ExpertAssignment.expert_id == actor.id,
+        ExpertAssignment.status == SUBMITTED)) is not None
