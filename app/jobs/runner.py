@@ -128,9 +128,10 @@ def _run(job_id: int):
     uow.begin()
     try:
         result = _execute(job)
+        last = _live.get(job_id)
         db.session.execute(update(Job).where(Job.id == job_id).values(
             status=DONE, progress=100, result=result if isinstance(result, dict) else {"value": result},
-            finished_at=clock.now()))
+            finished_at=clock.now(), **({"message": last[1]} if last else {})))
         uow.commit()  # the job's work and its DONE row together; then its own jobs are dispatched
     except Exception as exc:
         uow.rollback()
