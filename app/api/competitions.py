@@ -5,7 +5,9 @@ from flask import g, jsonify, request
 from flask_babel import gettext as _
 
 from app.api import bp, json_body, listing, page_args
+from app.api import schemas as S
 from app.api.openapi import PAGING, doc
+from app.competitions import schemas as CS
 from app.competitions import applications as application_ops
 from app.competitions import services
 from app.competitions.models import Application, Competition
@@ -66,7 +68,8 @@ def application_json(a: Application, user) -> dict:
 
 
 @bp.get("/competitions")
-@doc("/competitions", "get", "Competitions visible to the caller", params=PAGING + [
+@doc("/competitions", "get", "Competitions visible to the caller", responses={200: ("Competitions", S.CompetitionList)},
+     params=PAGING + [
     {"name": "status", "in": "query", "schema": {"type": "string"}}])
 def list_competitions():
     page, per_page = page_args()
@@ -76,29 +79,23 @@ def list_competitions():
 
 @bp.post("/competitions")
 @doc("/competitions", "post", "Create a competition (draft) from an instrument's template", roles="mnvo, akimat",
-     body={"type": "object", "required": ["title", "instrument", "deadline", "budget_kzt"], "properties": {
-         "title": {"type": "string"}, "instrument": {"type": "string", "enum": [
-             "commercialisation", "megagrant", "grant", "programme", "regional"]},
-         "deadline": {"type": "string", "format": "date-time"}, "opens_at": {"type": "string", "format": "date-time"},
-         "budget_kzt": {"type": "number"}, "max_grant_kzt": {"type": "number"}, "trl_min": {"type": "integer"},
-         "trl_max": {"type": "integer"}, "region": {"type": "string"},
-         "required_documents": {"type": "array", "items": {"type": "string"}},
-         "require_accreditation": {"type": "boolean"}}},
-     responses={201: "Created", 409: "Conflict"})
+     body=CS.CompetitionSchema, responses={201: ("Created", S.CompetitionOutSchema), 409: "Conflict"})
 def create_competition():
     competition = services.create_competition(g.api_user, json_body())
     return jsonify(competition_json(competition)), 201
 
 
 @bp.get("/competitions/<int:competition_id>")
-@doc("/competitions/{competition_id}", "get", "A competition's details, rules and criteria")
+@doc("/competitions/{competition_id}", "get", "A competition's details, rules and criteria",
+     responses={200: ("The competition", S.CompetitionOutSchema)})
 def get_competition(competition_id):
     return jsonify(competition_json(services.get_competition_for(g.api_user, competition_id)))
 
 
 @bp.patch("/competitions/<int:competition_id>")
 @doc("/competitions/{competition_id}", "patch", "Change a competition's rules (draft/published) or dates",
-     roles="its organiser", body={"type": "object"}, responses={200: "Updated", 409: "Wrong state"})
+     roles="its organiser", body=CS.CompetitionSchema(partial=True),
+     responses={200: ("Updated", S.CompetitionOutSchema), 409: "Wrong state"})
 def update_competition(competition_id):
     return jsonify(competition_json(services.update_competition(g.api_user, competition_id, json_body())))
 
@@ -130,20 +127,15 @@ def competition_applications(competition_id):
 
 @bp.post("/competitions/<int:competition_id>/applications")
 @doc("/competitions/{competition_id}/applications", "post", "Create a draft application", roles="researcher",
-     body={"type": "object", "properties": {
-         "title": {"type": "string"}, "abstract": {"type": "string"}, "language": {"type": "string"},
-         "keywords": {"type": "array", "items": {"type": "string"}}, "priority": {"type": "integer"},
-         "trl_claimed": {"type": "integer"}, "requested_kzt": {"type": "number"},
-         "cofinancing_kzt": {"type": "number"}, "applicant_category": {"type": "string"},
-         "investor_visible": {"type": "boolean"}, "trl_evidence": {"type": "object"}}},
-     responses={201: "Created", 409: "Not open or deadline passed"})
+     body=CS.ApplicationSchema, responses={201: ("Created", S.ApplicationRefSchema), 409: "Not open or deadline passed"})
 def create_application(competition_id):
     application = application_ops.create_application(g.api_user, competition_id, json_body())
     return jsonify({"id": application.id, "status": application.status, "version": application.version}), 201
 
 
 @bp.get("/applications/<int:application_id>")
-@doc("/applications/{application_id}", "get", "An application (full or teaser, depending on the caller)")
+@doc("/applications/{application_id}", "get", "An application (full or teaser, depending on the caller)",
+     responses={200: ("The application", S.ApplicationOutSchema)})
 def get_application(application_id):
     application = application_ops.get_application_for(g.api_user, application_id)
     if application_ops.awaits_declaration(g.api_user, application):
@@ -154,8 +146,8 @@ def get_application(application_id):
 
 @bp.patch("/applications/<int:application_id>")
 @doc("/applications/{application_id}", "patch", "Update a draft (partial); optional 'version' detects "
-     "concurrent edits", roles="its leader", body={"type": "object"},
-     responses={200: "Saved", 409: "Submitted, deadline passed or edited elsewhere"})
+     "concurrent edits", roles="its leader", body=CS.ApplicationSchema(partial=True),
+     responses={200: ("Saved", S.ApplicationOutSchema), 409: "Submitted, deadline passed or edited elsewhere"})
 def update_application(application_id):
     data = json_body()
     version = data.pop("version", None)
@@ -215,7 +207,7 @@ def upload_attachment(application_id):
 
 @bp.post("/applications/<int:application_id>/submit")
 @doc("/applications/{application_id}/submit", "post", "Submit: eligibility checked, ИРН and receipt issued",
-     roles="its leader", responses={200: "Submitted (same receipt on repeat)", 409: "Deadline passed",
+     roles="its leader", responses={200: ("Submitted (same receipt on repeat)", S.ReceiptSchema), 409: "Deadline passed",
                                     422: "Ineligible, with every failed rule in fields"})
 def submit_application(application_id):
     return jsonify(application_ops.receipt(application_ops.submit(g.api_user, application_id)))

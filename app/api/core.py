@@ -5,6 +5,7 @@ from flask import g, jsonify, request
 
 from app.accounts import services as accounts
 from app.api import bp, json_body
+from app.api import schemas as S
 from app.api.openapi import doc, document
 from app.core.errors import ValidationFailed
 from app.jobs.services import get_job_for
@@ -14,7 +15,7 @@ from app.jobs.services import get_job_for
 @doc("/tokens", "post", "Exchange e-mail and password for a bearer token", public=True,
      body={"type": "object", "required": ["email", "password"],
            "properties": {"email": {"type": "string"}, "password": {"type": "string"}}},
-     responses={201: "Token issued", 401: "Invalid credentials", 429: "Too many attempts"})
+     responses={201: ("Token issued", S.TokenSchema), 401: "Invalid credentials", 429: "Too many attempts"})
 def create_token():
     data = json_body()
     email, password = data.get("email"), data.get("password")
@@ -38,7 +39,7 @@ def revoke_token():
 
 
 @bp.get("/me")
-@doc("/me", "get", "The caller's identity and roles")
+@doc("/me", "get", "The caller's identity and roles", responses={200: ("The caller", S.MeSchema)})
 def me():
     user = g.api_user
     return jsonify({"id": user.id, "email": user.email, "name": user.name, "roles": user.roles,
@@ -47,7 +48,8 @@ def me():
 
 
 @bp.get("/jobs/<int:job_id>")
-@doc("/jobs/{job_id}", "get", "A background job's status and progress", roles="the job's creator")
+@doc("/jobs/{job_id}", "get", "A background job's status and progress", roles="the job's creator",
+     responses={200: ("The job", S.JobSchema)})
 def job_status(job_id):
     return jsonify(get_job_for(g.api_user, job_id).as_dict())
 

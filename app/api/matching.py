@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import g, jsonify, request
 
 from app.api import bp, json_body, listing
+from app.api import schemas as S
 from app.api.openapi import doc
 from app.core.errors import BadRequest, NotFound, ValidationFailed
 from app.core.routing import MAX_ID
@@ -29,7 +30,7 @@ def _lang() -> str:
 
 @bp.get("/applications/<int:application_id>/matches")
 @doc("/applications/{application_id}/matches", "get", "Investors and funds recommended for the project",
-     roles="its leader", params=TOP)
+     roles="its leader", params=TOP, responses={200: ("Recommended investors", S.InvestorMatchList)})
 def application_matches(application_id):
     items = services.project_matches(g.api_user, application_id, _top(), _lang())
     return jsonify(listing([{"investor_id": m["investor_id"], "name": m["profile"].name, "type": m["profile"].type,
@@ -38,7 +39,7 @@ def application_matches(application_id):
 
 @bp.get("/investors/me/matches")
 @doc("/investors/me/matches", "get", "Projects matched to the investor (only projects they may see)",
-     roles="investor", params=TOP)
+     roles="investor", params=TOP, responses={200: ("Matched projects", S.ProjectMatchList)})
 def investor_matches():
     items = services.investor_matches(g.api_user, _top(), lang=_lang())
     return jsonify(listing([{"application_id": m["application"].id, "title": m["application"].title,
@@ -98,7 +99,7 @@ def accept_nda(introduction_id):
 @bp.post("/introductions/<int:introduction_id>/commitments")
 @doc("/introductions/{introduction_id}/commitments", "post", "Record the amount committed after a deal",
      roles="the investor", body={"type": "object", "required": ["amount_kzt"], "properties": {
-         "amount_kzt": {"type": "number"}, "year": {"type": "integer"}, "note": {"type": "string"}}},
+         "amount_kzt": {"type": "number", "minimum": 1}, "year": {"type": "integer"}, "note": {"type": "string"}}},
      responses={201: "Recorded", 409: "Introduction not accepted"})
 def record_commitment(introduction_id):
     data = json_body()

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import g, jsonify
 
 from app.api import bp, json_body, listing, page_args
+from app.api import schemas as S
 from app.api.openapi import PAGING, doc
 from app.core.schemas import load
 from app.scoring import schemas
@@ -45,6 +46,7 @@ def create_assignments(competition_id):
 
 @bp.get("/competitions/<int:competition_id>/assignments")
 @doc("/competitions/{competition_id}/assignments", "get", "The competition's assignments", roles="its organiser",
+     responses={200: ("Assignments", S.AssignmentList)},
      params=PAGING)
 def list_assignments(competition_id):
     page, per_page = page_args()
@@ -140,8 +142,7 @@ def get_ranking(competition_id):
 
 @bp.post("/competitions/<int:competition_id>/council")
 @doc("/competitions/{competition_id}/council", "post", "Open the council session", roles="organiser, council",
-     body={"type": "object", "properties": {"members": {"type": "array", "items": {"type": "integer"}},
-                                            "attendees": {"type": "array", "items": {"type": "integer"}}}})
+     body=schemas.OpenSessionSchema)
 def open_council(competition_id):
     data = load(schemas.open_session_schema, json_body(required=False))
     session = council_ops.open_session(g.api_user, competition_id, data.get("members"), data.get("attendees"))
@@ -150,9 +151,7 @@ def open_council(competition_id):
 
 @bp.post("/council/<int:session_id>/votes")
 @doc("/council/{session_id}/votes", "post", "Vote openly on an application", roles="council member",
-     body={"type": "object", "required": ["application_id", "choice"], "properties": {
-         "application_id": {"type": "integer"}, "choice": {"type": "string",
-                                                           "enum": ["for", "against", "abstain", "conflict"]}}})
+     body=schemas.VoteSchema)
 def council_vote(session_id):
     data = load(schemas.vote_schema, json_body())
     v = council_ops.vote(g.api_user, session_id, data["application_id"], data["choice"])

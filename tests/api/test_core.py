@@ -100,3 +100,19 @@ def test_page_far_beyond_the_end(api, make_user):
     client = api.as_(make_user())
     assert client.get("/api/v1/competitions?page=1000000").get_json()["items"] == []
     assert_error(client.get("/api/v1/competitions?page=99999999999999999999"), 400, "bad_pagination")
+
+
+def test_openapi_is_generated_from_the_input_and_answer_schemas(app, client):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    schemas = doc["components"]["schemas"]
+    create = doc["paths"]["/competitions"]["post"]
+    assert create["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Competition"}
+    rules = schemas["Competition"]["properties"]
+    assert {"title", "deadline", "budget_kzt", "criteria", "quorum", "tie_break"} <= set(rules)
+    assert rules["deadline"]["format"] == "date-time" and rules["budget_kzt"]["type"] == "number"
+    assert schemas["Application"]["properties"]["trl_evidence"]["additionalProperties"]["maxLength"] == 4000
+    me = doc["paths"]["/me"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert me == {"$ref": "#/components/schemas/Me"} and "roles" in schemas["Me"]["properties"]
+    listed = schemas["CompetitionList"]["properties"]
+    assert set(listed) == {"items", "total"}
