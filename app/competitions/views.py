@@ -78,7 +78,6 @@ def redirect_on_conflict(endpoint: str, key: str):
             try:
                 return view(**kwargs)
             except Conflict as error:
-                db.session.rollback()
                 flash(error.message, "error")
                 return redirect(url_for(endpoint, **{key: kwargs[key]}))
 
@@ -239,7 +238,6 @@ def edit(competition_id):
         except ValidationFailed as error:
             form.apply_service_errors(error.fields)
         except Conflict as error:  # e.g. shortening an open competition's deadline: keep what was typed
-            db.session.rollback()
             form.form_errors.append(error.message)
             status = 409
         else:
@@ -269,7 +267,6 @@ def transition(competition_id):
             current_user, competition_id, form.to.data, form.reason.data or None
         )
     except (Conflict, ValidationFailed) as error:
-        db.session.rollback()
         flash(" ".join(m for msgs in error.fields.values() for m in msgs) or error.message, "error")
     else:
         flash(
@@ -497,7 +494,6 @@ def _save_draft(application, form):
         form.apply_service_errors(error.fields)
         return _edit_page(application, form, status=422)
     except Conflict as error:
-        db.session.rollback()
         if error.code != "version_conflict":
             flash(error.message, "error")
             return redirect(url_for(".application", application_id=application.id))
@@ -734,7 +730,6 @@ def answer_invitation(member_id):
     try:
         member = application_ops.answer_invitation(current_user, member_id, bool(form.accept.data))
     except Conflict as error:
-        db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for(".invitations"))
     if member.status != member.CONFIRMED:

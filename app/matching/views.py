@@ -186,7 +186,6 @@ def request_introduction(application_id):
     try:
         services.request_introduction(current_user, application_id, form.message.data or "")
     except Conflict as error:
-        db.session.rollback()
         flash(error.message, "error")
         return _back(application_id)
     flash(_("Your request was sent to the project leader. You will be notified of the answer."), "success")
@@ -227,7 +226,6 @@ def accept_nda(introduction_id):
         try:
             intro = services.accept_nda(current_user, introduction_id)
         except Conflict as error:
-            db.session.rollback()
             flash(error.message, "error")
             return redirect(url_for(".requests"))
         flash(_("Thank you. The full application is open to you now."), "success")
@@ -248,7 +246,6 @@ def record_commitment(application_id, introduction_id):
         bind_errors(form, error.fields, {"amount": "amount_kzt"})
         return _project_page(application_id, bound, 422)
     except Conflict as error:
-        db.session.rollback()
         flash(error.message, "error")
     else:
         flash(_("The commitment was recorded. It counts towards the Concept's private investment indicator."),
@@ -278,7 +275,6 @@ def answer(introduction_id):
             intro = services.answer_introduction(current_user, introduction_id, bool(form.accept.data),
                                                  form.answer.data or "", bool(form.require_nda.data))
         except Conflict as error:
-            db.session.rollback()
             flash(error.message, "error")
         else:
             flash(_("Introduction accepted. The investor can now see the full application.")

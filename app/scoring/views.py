@@ -17,7 +17,6 @@ from flask_login import current_user
 from app.competitions import applications as application_ops
 from app.competitions import services as competitions
 from app.core import time as clock
-from app.core.db import db
 from app.core.errors import DomainError, error_payload
 from app.core.jinja import register_nav
 from app.core.permissions import can
@@ -98,12 +97,10 @@ def _format_score(value: float, digits: int, locale: str) -> str:
 
 
 def _json_error(error: DomainError):
-    db.session.rollback()
     return jsonify(error_payload(error.code, error.message, error.fields)), error.status
 
 
 def _flash_conflict(error: DomainError) -> None:
-    db.session.rollback()
     flash(error.message, "error")
 
 

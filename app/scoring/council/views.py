@@ -8,7 +8,6 @@ from flask_login import current_user, login_required
 from app.competitions import applications as application_ops
 from app.competitions import services as competitions
 from app.core import time as clock
-from app.core.db import db
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.forms import apply_errors
 from app.core.permissions import can
@@ -129,7 +128,6 @@ def appeal(application_id):
         try:
             appeal_ops.file_appeal(current_user, application.id, form.text.data or "")
         except ValidationFailed as error:
-            db.session.rollback()
             apply_errors(form, error.fields)
         except Conflict as error:
             _flash_conflict(error)
@@ -163,7 +161,6 @@ def answer_appeal(competition_id, appeal_id):
         try:
             appeal_ops.answer_appeal(current_user, appeal_id, form.answer.data or "")
         except ValidationFailed as error:
-            db.session.rollback()
             apply_errors(form, error.fields)
             return _appeals_page(competition_id, {appeal_id: form}, 422)
         except Conflict as error:

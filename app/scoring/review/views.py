@@ -88,7 +88,6 @@ def assignment(assignment_id):
         review_ops.save_review(current_user, item.id, {**form.payload(), "submit": form.wants_submit()},
                              form.version_number)
     except ValidationFailed as error:
-        db.session.rollback()
         form.form_errors = [error.message]
         form.apply_service_errors(error.fields)
         return _review_page(assignment_ops.assignment_for_expert(current_user, assignment_id), form,
@@ -97,7 +96,6 @@ def assignment(assignment_id):
         if error.code != "version_conflict":
             _flash_conflict(error)
             return redirect(url_for(".assignment", assignment_id=assignment_id))
-        db.session.rollback()
         form.form_errors = [error.message]
         fresh = assignment_ops.assignment_for_expert(current_user, assignment_id)
         if fresh.review is not None:  # sending again after this warning overwrites the other version
@@ -133,7 +131,6 @@ def declare(assignment_id):
     try:
         assignment_ops.declare(current_user, assignment_id, form.wants_conflict(), form.reason.data or "")
     except ValidationFailed as error:
-        db.session.rollback()
         apply_errors(form, error.fields)
         return _teaser(assignment_ops.assignment_for_expert(current_user, assignment_id), form, 422)
     except Conflict as error:
@@ -169,7 +166,6 @@ def expert_consensus(assignment_id):
         try:
             ranking_ops.write_consensus(current_user, item.application_id, *form.payload())
         except ValidationFailed as error:
-            db.session.rollback()
             form.apply_service_errors(error.fields)
             return _review_page(assignment_ops.assignment_for_expert(current_user, assignment_id),
                                 consensus=form, status=422)
@@ -293,7 +289,6 @@ def add_expert(competition_id):
             {"application_id": form.application_id.data, "expert_id": form.expert_id.data}],
             source="reserve" if form.reserve.data else "manual")
     except ValidationFailed as error:
-        db.session.rollback()
         return _round_page(competition_id, 422,
                            pick_errors=_service_pick_errors(error.fields, form.application_id.data))
     except Conflict as error:
@@ -323,7 +318,6 @@ def swap_expert(competition_id):
                                  [{"application_id": application_id, "expert_id": form.expert_id.data}])
         assignment_ops.remove_assignment(current_user, form.assignment_id.data)
     except ValidationFailed as error:
-        db.session.rollback()
         return _round_page(competition_id, 422,
                            pick_errors=_service_pick_errors(error.fields, application_id))
     except Conflict as error:
@@ -356,7 +350,6 @@ def import_experts(competition_id):
         except ValueError as error:
             form.file.errors = [str(error)]
         except ValidationFailed as error:
-            db.session.rollback()
             apply_errors(form, error.fields)
         else:
             flash(_("Experts imported and invited: %(n)d.", n=len(profiles)), "success")
@@ -372,7 +365,6 @@ def block(competition_id, user_id):
         try:
             expert_ops.block_expert(current_user, user_id, form.reason.data or "")
         except ValidationFailed as error:
-            db.session.rollback()
             return _round_page(competition_id, 422, block_errors={user_id: _messages(error.fields)})
         except PermissionDenied as error:
             _flash_conflict(error)
@@ -474,7 +466,6 @@ def amend(review_id):
         try:
             review_ops.amend_review(current_user, review_id, form.payload(), form.reason.data or "")
         except ValidationFailed as error:
-            db.session.rollback()
             form.apply_service_errors(error.fields)
         else:
             flash(_("The review was amended; the change and its reason are in the audit log."), "success")
@@ -518,7 +509,6 @@ def consensus(application_id):
         try:
             ranking_ops.write_consensus(current_user, application.id, *form.payload())
         except ValidationFailed as error:
-            db.session.rollback()
             form.apply_service_errors(error.fields)
             return _reviews_page(application_id, form, 422)
         flash(_("The consensus report was recorded."), "success")
