@@ -1,8 +1,11 @@
 """Every route of the app (pages and API, read from the URL map so a new route cannot escape) × every role,
 anonymous, and "someone else's object": no 5xx; anonymous users are sent to sign in (pages) or get 401 (API);
-the owners get in; a stranger sees exactly what they would see for an object that does not exist."""
+the owners get in; a stranger sees exactly what they would see for an object that does not exist; and a refused
+write leaves the database exactly as it was (every table's rows, the audit log included)."""
 from __future__ import annotations
 
+import hashlib
+import io
 import re
 
 import pytest
@@ -75,11 +78,97 @@ def url_for_rule(rule, ids, missing=False):
     return re.sub(r"<(?:(\w+):)?(\w+)>", fill, rule.rule)
 
 
-def call(client, method, url, token=None):
+# Well-formed bodies (what an allowed user would send), so that a refused write is refused by authorization
+# and not by form or JSON validation (CSRF is off in tests; routes whose forms have no required field take
+# an empty form as it is). The ids are the object under test's. Routes sent without a well-formed body:
+# - accounts.reset (public): the token in the URL is the authorization; the matrix has none to give it.
+# - competitions.new_application: takes its competition from the query string, which the URL map does not
+#   carry; it has no URL argument, so only the anonymous case applies to it (refused before the form).
+# - the page forms of the council (open/vote/close) and appeals: the object ids are MISSING (the world has
+#   no council session or appeal), so the body cannot name a real one; they are refused by the lookup.
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+FORMS = {
+    "competitions.transition": {"to": "closed", "reason": "Matrix"},
+    "competitions.invite": {"email": "member.matrix@example.kz", "name": "Matrix Member", "role": "engineer"},
+    "competitions.upload": lambda ids: {"doc_type": "budget", "file": (io.BytesIO(PDF), "budget.pdf")},
+    "competitions.formal_check": {"decision": "pass"},
+    "competitions.answer_invitation": {"accept": "y"},
+    "competitions.edit_application": {"title": "Matrix title"},
+    "competitions.autosave": {"title": "Matrix title"},
+    "matching.dismiss": lambda ids: {f"d{ids['application_id']}-reason": "not_relevant"},
+    "matching.request_introduction": lambda ids: {f"r{ids['application_id']}-message": "hello"},
+    "matching.answer": lambda ids: {f"a{ids['introduction_id']}-accept": "y"},
+    "matching.record_commitment": {"c-amount_kzt": "1000000", "c-year": "2026"},
+    "matching.profile": {"name": "Matrix Fund", "thesis_en": "isotopes"},
+    "matching.new_investor": {"name": "Matrix Fund", "email": "fund.matrix@example.kz"},
+    "matching.edit_investor": {"name": "Matrix Fund"},
+    "scoring.add_expert": lambda ids: {"application_id": ids["application_id"], "expert_id": ids["user_id"]},
+    "scoring.swap_expert": lambda ids: {"assignment_id": ids["assignment_id"], "expert_id": ids["user_id"]},
+    "scoring.import_experts": lambda ids: {"file": (io.BytesIO(b"email,name\nx.matrix@example.kz,X Y\n"),
+                                                    "experts.csv")},
+    "scoring.vote": lambda ids: {"application_id": ids["application_id"], "choice": "for"},
+    "scoring.assignment": {"excellence": "4", "impact": "4", "implementation": "4", "overall_comment": "Fine"},
+    "scoring.autosave": {"excellence": "4"},
+    "scoring.declare": {"conflict": "n"},
+    "scoring.decline": {"reason": "busy"},
+    "scoring.appeal": {"text": "The procedure was violated."},
+    "scoring.answer_appeal": {"answer": "Answered."},
+    "scoring.amend": {"excellence": "4", "reason": "Typo"},
+}
+JSON = {
+    "api.update_competition": {"title_en": "Matrix"},
+    "api.transition_competition": {"to": "closed", "reason": "Matrix"},
+    "api.create_application": {"title": "Matrix project"},
+    "api.update_application": {"duration_months": 24},
+    "api.invite_member": {"email": "member.matrix@example.kz", "name": "Matrix Member", "role": "engineer"},
+    "api.answer_membership": {"accept": True},
+    "api.formal_check": {"passed": True},
+    "api.investor_feedback": lambda ids: {"application_id": ids["application_id"], "verdict": "up"},
+    "api.request_introduction": {"message": "hello"},
+    "api.answer_introduction": {"accept": True},
+    "api.record_commitment": {"amount_kzt": 1_000_000, "year": 2026},
+    "api.create_assignments": {"auto": True},
+    "api.declaration": {"conflict": False},
+    "api.decline": {"reason": "busy"},
+    "api.put_review": {**FULL_REVIEW, "submit": True},
+    "api.open_council": lambda ids: {"members": [ids["user_id"]], "attendees": [ids["user_id"]]},
+    "api.council_vote": lambda ids: {"application_id": ids["application_id"], "choice": "for"},
+}
+MULTIPART = {"api.upload_attachment": lambda ids: {"doc_type": "budget", "file": (io.BytesIO(PDF), "b.pdf")}}
+
+
+def body(endpoint, ids):
+    for table in (FORMS, JSON, MULTIPART):
+        if endpoint in table:
+            value = table[endpoint]
+            return value(ids) if callable(value) else dict(value)
+    return {}
+
+
+def call(client, method, url, token=None, endpoint=None, ids=None):
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    if url.startswith("/api/"):
-        return client.open(url, method=method, headers=headers, json={})
-    return client.open(url, method=method, headers=headers, data={})
+    payload = body(endpoint, ids or {}) if method != "GET" else {}
+    if url.startswith("/api/") and endpoint not in MULTIPART:
+        return client.open(url, method=method, headers=headers, json=payload)
+    return client.open(url, method=method, headers=headers, data=payload)
+
+
+def fingerprint():
+    """Every table's row count and a hash of its rows in key order (the audit log, jobs, notifications and
+    tokens included): any write a refused request kept shows here."""
+    from sqlalchemy import select
+
+    from app.core.db import db
+    db.session.expire_all()
+    state = {}
+    for table in db.metadata.sorted_tables:
+        rows = db.session.execute(select(table).order_by(*table.primary_key.columns)).all()
+        state[table.name] = (len(rows), hashlib.sha256(repr(rows).encode()).hexdigest())
+    return state
+
+
+def changed(before, after):
+    return sorted(name for name in after if before.get(name) != after[name])
 
 
 def login(client, user):
@@ -92,12 +181,17 @@ def login(client, user):
 
 def test_anonymous_everywhere(app, client, make_user):
     _owners, _strangers, ids = build(make_user)
+    state = fingerprint()
     for rule, method in routes(app):
         url = url_for_rule(rule, ids)
-        response = call(client, method, url)
+        response = call(client, method, url, endpoint=rule.endpoint, ids=ids)
         assert response.status_code < 500, (method, url, response.status_code)
         if rule.endpoint in PUBLIC:
+            state = fingerprint() if method != "GET" else state
             continue
+        if method != "GET":
+            after = fingerprint()
+            assert not changed(state, after), (method, url, response.status_code, changed(state, after))
         if url.startswith("/api/"):
             assert response.status_code == 401, (method, url, response.status_code)
         else:
@@ -109,18 +203,29 @@ def test_anonymous_everywhere(app, client, make_user):
 def test_strangers_cannot_tell_objects_exist(app, client, make_user, role):
     _owners, strangers, ids = build(make_user)
     token = login(client, strangers[role])
-    failures = []
+    failures, writes = [], []
+    missing = {name: MISSING for name in ids}
+    state = fingerprint()
     for rule, method in routes(app):
         if rule.endpoint in PUBLIC or not rule.arguments or rule.endpoint == "accounts.logout":
             continue
-        real = call(client, method, url_for_rule(rule, ids), token)
-        fake = call(client, method, url_for_rule(rule, ids, missing=True), token)
+        real = call(client, method, url_for_rule(rule, ids), token, rule.endpoint, ids)
+        after_real = fingerprint() if method != "GET" else state
+        fake = call(client, method, url_for_rule(rule, ids, missing=True), token, rule.endpoint, missing)
+        after_fake = fingerprint() if method != "GET" else state
         assert real.status_code < 500 and fake.status_code < 500, (method, rule.rule, real.status_code)
-        if rule.endpoint in VISIBLE_TO_ALL or set(rule.arguments) == {"competition_id"}:
+        assert not changed(after_real, after_fake), (method, rule.rule, fake.status_code,
+                                                     changed(after_real, after_fake))  # no such object
+        public = rule.endpoint in VISIBLE_TO_ALL or set(rule.arguments) == {"competition_id"}
+        if changed(state, after_real) and (not public or real.status_code >= 400):
+            writes.append((method, rule.rule, real.status_code, changed(state, after_real)))
+        state = after_fake
+        if public:
             continue  # a published competition is public: only what it contains is private
         failures.append((method, rule.rule, real.status_code, fake.status_code)) \
             if real.status_code != fake.status_code else None
     assert not failures, f"{role}: a stranger can tell these objects exist: {failures}"
+    assert not writes, f"{role}: a refused request, or one on someone else's object, changed the database: {writes}"
 
 
 # Pages about a published competition that any signed-in user may open.
