@@ -107,7 +107,10 @@ def _reset_process_state(app) -> None:
 class SharedDatabase:
     """An app whose schema is created once on one connection; :meth:`test` runs a test inside a transaction
     of that connection and rolls it back, so each test starts from the empty schema (ids restart at 1, as
-    on a fresh database), in a fresh app context (``g``), with the config as it was."""
+    on a fresh database), in a fresh app context (``g``), with the config as it was. :meth:`layer` builds
+    data that several tests share (a module's world): the tests then run in SAVEPOINTs on top of it."""
+
+    _layer = None  # (outer transaction, row counts, frozen clock) of the shared data being used
 
     def __init__(self, app):
         self.app = app
@@ -127,7 +130,34 @@ class SharedDatabase:
         _db._app_engines[app][None] = _OneConnectionEngine(self.engine, self.connection)
         _joined[app] = self.connection
 
+    @contextmanager
+    def layer(self, build):
+        """Run ``build()`` once (its work committed as a unit of work: its jobs run), and yield its result
+        while tests run on top of it; everything is rolled back afterwards. ``build`` must return plain
+        values (ids, e-mails), not ORM objects, which belong to a session that is closed by then."""
+        assert self._layer is None, "one shared layer at a time"
+        from app.core import uow
+        _reset_process_state(self.app)
+        outer = self.connection.begin()
+        try:
+            with self.app.app_context():
+                result = build()
+                uow.commit()
+            frozen = clock.now() if clock._clock_override is not None else None
+            self._layer = (outer, self.row_counts(), frozen)
+            yield result
+        finally:
+            self._layer = None
+            if outer.is_active:
+                outer.rollback()
+            clock.freeze(None)
+
     def row_counts(self) -> dict[str, int]:
+        if self.connection.in_transaction():
+            with self.connection.begin_nested() as savepoint:
+                counts = dict(self.connection.execute(self._counts).one()._mapping)
+                savepoint.rollback()
+            return counts
         with self.connection.begin() as transaction:
             counts = dict(self.connection.execute(self._counts).one()._mapping)
             transaction.rollback()
@@ -138,7 +168,13 @@ class SharedDatabase:
         app = self.app
         config = dict(app.config)
         _reset_process_state(app)
-        outer = self.connection.begin()
+        expected = self.empty
+        if self._layer is not None:
+            _outer, expected, frozen = self._layer
+            clock.freeze(frozen)
+            outer = self.connection.begin_nested()
+        else:
+            outer = self.connection.begin()
         try:
             with app.app_context():
                 yield app
@@ -150,7 +186,7 @@ class SharedDatabase:
             app.config.update(config)
             clock.freeze(None)
         assert not ended, "the code under test ended the test's outer transaction"
-        leaked = {name: n for name, n in self.row_counts().items() if n != self.empty[name]}
+        leaked = {name: n for name, n in self.row_counts().items() if n != expected[name]}
         assert not leaked, f"rows outlived the test's rollback: {leaked}"
 
     def close(self) -> None:
@@ -191,17 +227,19 @@ def runner(app):
 
 @pytest.fixture
 def make_user(app):
-    from app.accounts.services import NewUser, create_user
+    return new_user
 
-    def factory(*roles, email=None, region=None, organisation=None, name=None, password=PASSWORD):
-        n = next(_counter)
-        roles = list(roles) or ["researcher"]
-        if "akimat" in roles and region is None:
-            region = "almaty_city"
-        return create_user(NewUser(
-            email=email or f"user{n}@example.kz", password=password, roles=roles, region=region,
-            organisation=organisation, name=name or f"User {n}"))
-    return factory
+
+def new_user(*roles, email=None, region=None, organisation=None, name=None, password=PASSWORD):
+    """A user through the accounts service (flushed; committed by the next request or ``uow.commit()``)."""
+    from app.accounts.services import NewUser, create_user
+    n = next(_counter)
+    roles = list(roles) or ["researcher"]
+    if "akimat" in roles and region is None:
+        region = "almaty_city"
+    return create_user(NewUser(
+        email=email or f"user{n}@example.kz", password=password, roles=roles, region=region,
+        organisation=organisation, name=name or f"User {n}"))
 
 
 class AuthActions:
