@@ -26,6 +26,8 @@ def _app():
         from app.accounts.services import NewUser, create_user, issue_token
         user = create_user(NewUser(email="fuzz@example.kz", password="Fuzz-pass-123", roles=["mnvo", "researcher"]))
         app.config["FUZZ_TOKEN"] = issue_token(user)[0]
+        from app.core import uow
+        uow.commit()  # services only flush: without the commit the token is unknown and every case gets 401
     return app
 
 

@@ -16,35 +16,49 @@ from app.core.db import db as _db
 from app.core.errors import Conflict
 from app.jobs import submit
 from app.jobs.models import DONE, Job
+from tests.conftest import SharedDatabase, make_test_app
 
 
 def _entries(marker: str) -> int:
     return _db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == marker))
 
 
+def _writes():
+    audit.record(None, "test.post", None)
+    submit("tests.jobs_for_tests.slow_count", 0)
+    return "ok"
+
+
+def _caught():
+    audit.record(None, "test.caught", None)
+    submit("tests.jobs_for_tests.slow_count", 0)
+    try:
+        raise Conflict("taken meanwhile")
+    except Conflict:
+        return redirect("/")  # a view that flashes and redirects: still nothing is kept
+
+
+def _read_that_writes():
+    audit.record(None, "test.get", None)
+    return "ok"
+
+
+@pytest.fixture(scope="module")
+def shared_app():
+    """This module's own shared app (schema once, a rolled-back transaction per test, as in conftest), with
+    views that do what real views do, to watch the boundary decide: they must be added before the app
+    serves its first request, and must not join the routes every other test enumerates."""
+    app = make_test_app()
+    app.add_url_rule("/_t/writes", "t_writes", _writes, methods=["POST"])
+    app.add_url_rule("/_t/caught", "t_caught", _caught, methods=["POST"])
+    app.add_url_rule("/_t/read", "t_read", _read_that_writes, methods=["GET"])
+    database = SharedDatabase(app)
+    yield database
+    database.close()
+
+
 @pytest.fixture
 def routes(app):
-    """Views that do what real views do, to watch the boundary decide."""
-    def writes():
-        audit.record(None, "test.post", None)
-        submit("tests.jobs_for_tests.slow_count", 0)
-        return "ok"
-
-    def caught():
-        audit.record(None, "test.caught", None)
-        submit("tests.jobs_for_tests.slow_count", 0)
-        try:
-            raise Conflict("taken meanwhile")
-        except Conflict:
-            return redirect("/")  # a view that flashes and redirects: still nothing is kept
-
-    def read_that_writes():
-        audit.record(None, "test.get", None)
-        return "ok"
-
-    app.add_url_rule("/_t/writes", "t_writes", writes, methods=["POST"])
-    app.add_url_rule("/_t/caught", "t_caught", caught, methods=["POST"])
-    app.add_url_rule("/_t/read", "t_read", read_that_writes, methods=["GET"])
     return app
 
 
@@ -154,3 +168,18 @@ def test_embedded_jobs_run_off_the_request_with_live_progress_and_no_lock_errors
         assert _entries("test.job_write") == 1
         assert _entries("test.meanwhile") >= 1
         _db.session.remove()
+
+
+def test_a_rolled_back_request_keeps_the_tests_own_setup(routes, client, make_user):
+    """The test's setup (flushed, not committed) is committed when a request starts; the request's rollback
+    goes back to that point, not past it (each commit here is a SAVEPOINT of the test's transaction)."""
+    from app.accounts.models import User
+    user = make_user()
+    audit.record(None, "test.setup", None)
+    assert client.post("/_t/caught").status_code == 302
+    _db.session.rollback()
+    assert _entries("test.setup") == 1 and _entries("test.caught") == 0
+    assert _db.session.get(User, user.id) is not None
+    assert client.post("/_t/writes").status_code == 200  # and the next request commits on top of it
+    _db.session.rollback()
+    assert _entries("test.setup") == 1 and _entries("test.post") == 1

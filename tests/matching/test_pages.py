@@ -251,7 +251,12 @@ def test_someone_elses_introduction_cannot_be_answered_or_used(world, client, au
                        ).status_code == 404
     auth.logout()
     auth.login(other_investor)
-    assert client.post(f"/matching/introductions/{intro.id}/nda", data={}).status_code in (302, 404)
+    # the NDA form as the page sends it: refused because the introduction is not theirs, and nothing kept
+    assert client.post(f"/matching/introductions/{intro.id}/nda", data={f"n{intro.id}-submit": "y"}
+                       ).status_code == 404
+    from app.core.db import db
+    db.session.expire_all()
+    assert intro.nda_accepted_at is None
     response = client.post(f"/matching/projects/{application.id}/introductions/{intro.id}/commitment",
                            data={"c-amount_kzt": "5", "c-year": "2026"})
     assert response.status_code == 404
