@@ -76,7 +76,7 @@ class CriterionSchema(BaseSchema):
 
     @post_load
     def complete(self, data, **_kwargs):
-        key = data["key"]
+        key = data.get("key", "")
         data["name"] = data.get("name") or {"ru": key}
         if data.get("threshold") is None:
             data["threshold"] = data["min"]

@@ -95,17 +95,19 @@ def load(schema: Schema, data, partial: bool = False) -> dict:
 
 
 def load_valid(schema: Schema, data) -> tuple[dict, dict[str, list[str]]]:
-    """For partial saves: the valid top-level fields, and the errors of the others (by field)."""
+    """For partial saves: the valid top-level fields, and the errors of the others (by field). Any field may
+    be absent (the schemas that use this declare no required top-level field), but what is sent is checked
+    whole: a nested item (a criterion, a budget row) still needs its own required fields."""
     if not isinstance(data, dict):
         raise ValidationFailed(_("The body must be a JSON object."))
     try:
-        return schema.load(data, partial=True), {}
+        return schema.load(data), {}
     except ValidationError as error:
         errors = field_errors(error)
         bad = {name.split(".", 1)[0] for name in errors} | {"_schema"}
         good = {k: v for k, v in data.items() if k not in bad}
         try:
-            valid = schema.load(good, partial=True)
+            valid = schema.load(good)
         except ValidationError as again:  # a cross-field rule that fails on the good fields alone
             errors.update(field_errors(again))
             valid = {}
