@@ -8,8 +8,6 @@ import pytest
 from flask import redirect
 from sqlalchemy import func, select
 
-from app import create_app
-from app.config import TestingConfig
 from app.core import audit, uow
 from app.core.audit import AuditEntry
 from app.core.db import db as _db
@@ -105,28 +103,19 @@ def test_a_failed_job_keeps_none_of_its_writes(app):
 
 @pytest.fixture
 def embedded(tmp_path):
-    config = TestingConfig()
-    config.SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'embedded.sqlite3'}"
-    config.JOBS_MODE = "thread"
-    config.INSTANCE_PATH = tmp_path
-    app = create_app(config)
+    from tests.embedded import dispose, embedded_app
 
-    def start():
+    def t_start():
         submit("tests.jobs_for_tests.write_then_report", "threaded", 5, 0.3)
         return "queued"
 
-    def other_write():
+    def t_meanwhile():
         audit.record(None, "test.meanwhile", None)
         return "ok"
 
-    app.add_url_rule("/_t/start", "t_start", start, methods=["POST"])
-    app.add_url_rule("/_t/meanwhile", "t_meanwhile", other_write, methods=["POST"])
-    with app.app_context():
-        _db.create_all()
+    app = embedded_app(tmp_path, {"/_t/start": (t_start, ["POST"]), "/_t/meanwhile": (t_meanwhile, ["POST"])})
     yield app
-    with app.app_context():
-        _db.session.remove()
-        _db.engine.dispose()
+    dispose(app)
 
 
 def _job(app, job_id=None):

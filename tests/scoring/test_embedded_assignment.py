@@ -8,8 +8,6 @@ import time
 import pytest
 from sqlalchemy import select
 
-from app import create_app
-from app.config import TestingConfig
 from app.core import uow
 from app.core import time as clock
 from app.core.db import db as _db
@@ -20,21 +18,15 @@ from tests.scoring.helpers import review_world
 
 @pytest.fixture
 def app(tmp_path):
-    config = TestingConfig()
-    config.SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'embedded.sqlite3'}"
-    config.JOBS_MODE = "thread"
-    config.INSTANCE_PATH = tmp_path
-    config.UPLOAD_PATH = tmp_path / "uploads"
-    app = create_app(config)
     from flask import request_started
 
     from tests.conftest import _commit_test_setup
+    from tests.embedded import dispose, embedded_app
+    app = embedded_app(tmp_path)
     request_started.connect(_commit_test_setup, app)
     with app.app_context():
-        _db.create_all()
         yield app
-        _db.session.remove()
-        _db.engine.dispose()
+    dispose(app)
     clock.freeze(None)
 
 
