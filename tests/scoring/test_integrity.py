@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from app.competitions import services as comp
 from app.core import uow
 from app.core.db import db
-from app.core.errors import Conflict, NotFound
+from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.scoring.council import sessions as council_ops
 from app.scoring.review import assignments as assignment_ops
 from app.scoring.review import ranking as ranking_ops
@@ -120,3 +120,44 @@ def test_one_expert_cannot_rewrite_an_applications_result(app, client, auth, mak
         ranking_ops.write_consensus(author, low.id, "Late", "", {"excellence": 2, "impact": 2, "implementation": 2})
     uow.rollback()
     assert db.session.scalar(select(ConsensusReport.majority)) == "Agreed: weak"
+
+
+def test_an_expert_cannot_fake_the_registry_or_hide_from_conflict_checks(app, make_user):
+    from app.core.audit import AuditEntry
+    from app.scoring.experts import services as expert_ops
+    expert = make_user("expert")
+    expert_ops.update_profile(expert, {"organisation": "Институт ядерной физики", "texts": ["Isotopes"]})
+    uow.commit()
+    profile = expert_ops.profile_for(expert)
+    for change, field in (({"organisation": ""}, "organisation"), ({"foreign": True}, "foreign"),
+                          ({"country": "Germany"}, "country"), ({"priorities": [9]}, "priorities.0"),
+                          ({"texts": "not a list"}, "texts")):
+        with pytest.raises(ValidationFailed) as refused:
+            expert_ops.update_profile(expert, {"keywords": ["changed"], **change})
+        assert field in refused.value.fields, (change, refused.value.fields)
+        uow.rollback()
+        db.session.expire_all()
+        assert (profile.organisation, profile.foreign, profile.country, profile.keywords) == (
+            "Институт ядерной физики", False, "Kazakhstan", [])
+    expert_ops.update_profile(expert, {"organisation": "НЯЦ", "keywords": ["reactors"]})
+    uow.commit()
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "expert.profile")
+                               .order_by(AuditEntry.id.desc())).first()
+    assert entry.before["organisation"] == "Институт ядерной физики" and entry.after["organisation"] == "НЯЦ"
+
+
+def test_a_review_submitted_without_an_overall_comment_is_a_field_error(app, api, make_user):
+    world = review_world(make_user, n_applications=1, n_experts=2, k=2)
+    assignment_ops.compute_assignment(world["mnvo"], world["competition"].id)
+    assignment_ops.send_invitations(world["mnvo"], world["competition"].id)
+    row = assignment_ops.assignments_of(world["mnvo"], world["competition"].id)[0]
+    expert = next(e for e in world["experts"] if e.id == row.expert_id)
+    assignment_ops.declare(expert, row.id, False)
+    uow.commit()
+    client = api.as_(expert)
+    body = {k: v for k, v in FULL_REVIEW.items() if k != "overall_comment"}
+    error = assert_error(client.put(f"/api/v1/assignments/{row.id}/review", json={**body, "submit": True}), 422)
+    assert "overall_comment" in error["fields"]
+    error = assert_error(client.put(f"/api/v1/assignments/{row.id}/review",
+                                    json={**FULL_REVIEW, "trl_verified": "²", "scores": {"impact": 1e400}}), 422)
+    assert {"trl_verified"} <= set(error["fields"])

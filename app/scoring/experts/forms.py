@@ -9,7 +9,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
-    BooleanField,
     FieldList,
     StringField,
     SubmitField,
@@ -24,8 +23,6 @@ from app.scoring.forms import TRUE_WORDS
 
 class ProfileForm(FlaskForm):
     organisation = StringField(_l("Organisation"), validators=[Optional(), Length(max=300)])
-    country = StringField(_l("Country"), validators=[Optional(), Length(max=64)])
-    foreign = BooleanField(_l("I am a foreign expert (not resident in Kazakhstan)"))
     languages = StringField(_l("Languages I review in"), validators=[Optional(), Length(max=300)])
     keywords = StringField(_l("Expertise keywords"), validators=[Optional(), Length(max=2000)])
     priorities = MultiCheckboxField(_l("Priority directions"), coerce=int, validate_choice=False)
@@ -46,15 +43,13 @@ class ProfileForm(FlaskForm):
         def split(text):
             return [v.strip() for v in (text or "").split(",") if v.strip()]
 
-        return {"organisation": self.organisation.data or "", "country": self.country.data or "",
-                "foreign": bool(self.foreign.data), "languages": split(self.languages.data),
+        return {"organisation": self.organisation.data or "", "languages": split(self.languages.data),
                 "keywords": split(self.keywords.data), "priorities": list(self.priorities.data or []),
                 "texts": [t.strip() for t in (e.data or "" for e in self.texts) if t.strip()]}
 
 
 def profile_initial(profile) -> dict:
-    return {"organisation": profile.organisation, "country": profile.country, "foreign": profile.foreign,
-            "languages": ", ".join(profile.languages or []), "keywords": ", ".join(profile.keywords or []),
+    return {"organisation": profile.organisation, "languages": ", ".join(profile.languages or []), "keywords": ", ".join(profile.keywords or []),
             "priorities": list(profile.priorities or []), "texts": list(profile.texts or [])}
 
 

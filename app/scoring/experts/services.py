@@ -18,6 +18,8 @@ from app.competitions.models import Application, Competition
 from app.core import audit
 from app.core import time as clock
 from app.core.db import db
+from app.core.schemas import load_valid
+from app.scoring.schemas import ExpertProfileSchema
 from app.core.errors import NotFound, ValidationFailed
 from app.core.permissions import authorize
 from app.scoring.models import (
@@ -46,39 +48,30 @@ def profile_for(user: User) -> ExpertProfile:
     return profile
 
 
+REGISTRY_FACTS = ("country", "foreign")  # set by the registry's operator (import), not by the expert
+PROFILE_FIELDS = ("organisation", "country", "foreign", "languages", "keywords", "texts", "priorities")
+
+
+def _profile_state(profile: ExpertProfile) -> dict:
+    return {key: getattr(profile, key) for key in PROFILE_FIELDS}
+
+
 def update_profile(actor, data: dict) -> ExpertProfile:
+    """An expert's own profile: validated whole before anything changes; the organisation may not be
+    emptied (conflict detection reads it) and the registry facts stay as the operator recorded them."""
     authorize(actor, "desk.expert")
     profile = profile_for(actor)
-    errors: dict = {}
-    for key in ("organisation", "country"):
-        if key in data:
-            if not isinstance(data[key], str) or len(data[key]) > 300:
-                errors.setdefault(key, []).append(_("Enter text."))
-            else:
-                setattr(profile, key, data[key].strip())
-    if "foreign" in data:
-        if not isinstance(data["foreign"], bool):
-            errors.setdefault("foreign", []).append(_("Must be true or false."))
-        else:
-            profile.foreign = data["foreign"]
-    for key in ("languages", "keywords", "texts"):
-        if key in data:
-            value = data[key]
-            if isinstance(value, str):
-                value = [v.strip() for v in (value.split("\n\n") if key == "texts" else value.split(","))]
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                errors.setdefault(key, []).append(_("A list of texts."))
-            else:
-                setattr(profile, key, [v.strip() for v in value if v.strip()][:50])
-    if "priorities" in data:
-        value = data["priorities"]
-        if not isinstance(value, list) or not all(isinstance(v, int) and 1 <= v <= 7 for v in value):
-            errors.setdefault("priorities", []).append(_("Priority directions 1–7."))
-        else:
-            profile.priorities = value
+    values, errors = load_valid(ExpertProfileSchema(), data)
+    for key in REGISTRY_FACTS:
+        if key in values and values[key] != getattr(profile, key):
+            errors.setdefault(key, []).append(_("The registry's operator records this; ask them to change it."))
     if errors:
         raise ValidationFailed(fields=errors)
-    audit.record(actor, "expert.profile", profile)
+    before = _profile_state(profile)
+    for key, value in values.items():
+        if key not in REGISTRY_FACTS:
+            setattr(profile, key, value)
+    audit.record(actor, "expert.profile", profile, before=before, after=_profile_state(profile))
     db.session.flush()
     return profile
 

@@ -7,7 +7,6 @@ import logging
 import statistics
 from datetime import timedelta
 
-import numpy as np
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
@@ -35,62 +34,15 @@ BUDGET_OPINIONS = tuple(BudgetOpinion)
 
 
 def _validate_review(competition: Competition, data: dict, errors: dict) -> dict:
-    criteria = {c["key"]: c for c in competition.criteria}
-    cleaned: dict = {}
-    scores = data.get("scores", {})
-    if not isinstance(scores, dict):
-        errors.setdefault("scores", []).append(_("Scores per criterion."))
-        scores = {}
-    cleaned_scores = {}
-    for key, value in scores.items():
-        criterion = criteria.get(key)
-        if criterion is None:
-            errors.setdefault(f"scores.{key}", []).append(_("Unknown criterion."))
-            continue
-        if value is None or value == "":
-            continue
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            errors.setdefault(f"scores.{key}", []).append(_("Enter a number."))
-            continue
-        if isinstance(value, bool) or not np.isfinite(number):
-            errors.setdefault(f"scores.{key}", []).append(_("Enter a number."))
-            continue
-        lo, hi, step = float(criterion["min"]), float(criterion["max"]), float(criterion["step"])
-        steps = (number - lo) / step
-        if number < lo or number > hi or abs(steps - round(steps)) > 1e-9:
-            errors.setdefault(f"scores.{key}", []).append(
-                _("Use the scale %(lo)s–%(hi)s in steps of %(step)s.", lo=lo, hi=hi, step=step))
-            continue
-        cleaned_scores[key] = number
-    cleaned["scores"] = cleaned_scores
-    comments = data.get("comments", {})
-    if not isinstance(comments, dict) or not all(isinstance(v, str) for v in comments.values()):
-        errors.setdefault("comments", []).append(_("Comments per criterion."))
-        comments = {}
-    for key in comments:
-        if key not in criteria:
-            errors.setdefault(f"comments.{key}", []).append(_("Unknown criterion."))
-    cleaned["comments"] = {k: v.strip()[:10000] for k, v in comments.items() if k in criteria}
-    if "trl_verified" in data and data["trl_verified"] not in (None, ""):
-        value = data["trl_verified"]
-        if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).isdigit() \
-                or not 1 <= int(value) <= 9:
-            errors.setdefault("trl_verified", []).append(_("A TRL from 1 to 9."))
-        else:
-            cleaned["trl_verified"] = int(value)
-    for key in ("trl_comment", "overall_comment", "budget_comment"):
-        if key in data:
-            if not isinstance(data[key], str):
-                errors.setdefault(key, []).append(_("Enter text."))
-            else:
-                cleaned[key] = data[key].strip()[:10000]
-    if data.get("budget_justified") not in (None, ""):
-        if data["budget_justified"] not in BUDGET_OPINIONS:
-            errors.setdefault("budget_justified", []).append(_("yes, partly or no."))
-        else:
-            cleaned["budget_justified"] = data["budget_justified"]
+    """The review's fields checked against the competition's criteria (``ReviewSchema``); problems are
+    added to ``errors`` by field and nothing is cleaned from a field with a problem."""
+    from app.core.schemas import load_valid
+    from app.scoring.schemas import ReviewSchema
+    cleaned, problems = load_valid(ReviewSchema(competition.criteria, BUDGET_OPINIONS), data)
+    for key, messages in problems.items():
+        errors.setdefault(key, []).extend(messages)
+    cleaned.setdefault("scores", {})
+    cleaned.setdefault("comments", {})
     return cleaned
 
 
@@ -133,13 +85,12 @@ def save_review(actor, assignment_id: int, data: dict, expected_version: int | N
                          "version."), code="version_conflict")
     errors: dict = {}
     cleaned = _validate_review(competition, data, errors)
-    submit = data.get("submit", False)
-    if not isinstance(submit, bool):
-        errors.setdefault("submit", []).append(_("Must be true or false."))
+    submit = cleaned.pop("submit", False)
     if errors:
         raise ValidationFailed(fields=errors)
     if review is None:
-        review = Review(assignment=assignment, scores={}, comments={})
+        review = Review(assignment=assignment, scores={}, comments={}, trl_comment="", overall_comment="",
+                        budget_comment="")
         db.session.add(review)
     before = {"scores": dict(review.scores), "trl_verified": review.trl_verified}
     review.scores = {**review.scores, **cleaned["scores"]}
@@ -147,8 +98,6 @@ def save_review(actor, assignment_id: int, data: dict, expected_version: int | N
     for key in ("trl_verified", "trl_comment", "overall_comment", "budget_justified", "budget_comment"):
         if key in cleaned:
             setattr(review, key, cleaned[key])
-    if review.trl_comment is None:
-        review.trl_comment = ""
     if submit:
         problems = _completeness(review, competition, assignment.application.trl_claimed)
         if problems:
