@@ -31,7 +31,7 @@ translations-extract: $(STAMP)
 	$(VENV)/bin/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
 
 model: $(STAMP)
-	$(PY) -m app.text.model_build --out $(MODEL_DIR)
+	$(PY) -m tools.model_build --out $(MODEL_DIR)
 
 run: install
 	mkdir -p instance

