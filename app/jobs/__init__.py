@@ -195,3 +195,11 @@ def init_app(app) -> None:
     from app.jobs.views import bp
     app.register_blueprint(bp, url_prefix="/jobs")
     app.cli.add_command(jobs_cli)
+
+    @app.before_request
+    def start_local_worker():
+        """Serving without Redis: the worker thread starts with the first request (it takes over the outbox
+        and loads the embedding model then, so the first job does not wait for either)."""
+        if mode() == "thread":
+            from app.jobs.local import local_worker
+            local_worker(app)

@@ -33,6 +33,7 @@ class LocalWorker:
 
     def _loop(self) -> None:
         self._recover()
+        self._warm()
         while True:
             job_id = self.queue.get()
             try:
@@ -50,6 +51,15 @@ class LocalWorker:
                 run_job(job_id)
             finally:
                 db.session.remove()
+
+    def _warm(self) -> None:
+        """Load the embedding model once, before the first job needs it (it takes seconds)."""
+        try:
+            with self.app.app_context():
+                from app.text.encoders import get_encoder
+                get_encoder(self.app.config["MATCHING_MODEL"]).encode(["warm-up"])
+        except Exception:
+            logger.warning("local worker could not load the embedding model ahead of time", exc_info=True)
 
     def _recover(self) -> None:
         """Rows a stopped process left behind: queued ones, and running ones whose heartbeat went silent."""

@@ -65,6 +65,8 @@ def seed_experts(echo) -> int:
             profile.texts = [t.replace(source["name"], demo.name).replace(short, "Ахметова Г.С.")
                              for t in source.get("texts", [])]
     db.session.flush()
+    from app.scoring.experts.services import embed_later
+    embed_later()  # the experts' texts go into the vector cache: the first assignment only reads it
     return created
 
 

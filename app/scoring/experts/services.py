@@ -48,6 +48,13 @@ def profile_for(user: User) -> ExpertProfile:
     return profile
 
 
+def embed_later(user_ids: list[int] | None = None, actor=None) -> None:
+    """Embed these experts' texts (all when None) once this unit of work commits, so that running an
+    assignment only reads the vector cache."""
+    jobs.submit("app.scoring.tasks.embed_experts", user_ids, queue="matching", title=_("Embedding texts"),
+                actor=actor)
+
+
 REGISTRY_FACTS = ("country", "foreign")  # set by the registry's operator (import), not by the expert
 PROFILE_FIELDS = ("organisation", "country", "foreign", "languages", "keywords", "texts", "priorities")
 
@@ -73,6 +80,8 @@ def update_profile(actor, data: dict) -> ExpertProfile:
             setattr(profile, key, value)
     audit.record(actor, "expert.profile", profile, before=before, after=_profile_state(profile))
     db.session.flush()
+    if profile.texts != before["texts"]:
+        embed_later([actor.id], actor)
     return profile
 
 
@@ -131,6 +140,7 @@ def import_experts(actor, competition_id: int, rows: list[dict]) -> list[ExpertP
             "link": "/expert"}, queue="mail", title="notify expert")
     audit.record(actor, "expert.import", object_type="expert_profiles", after={"count": len(profiles)})
     db.session.flush()
+    embed_later([p.user_id for p in profiles], actor)
     return profiles
 
 

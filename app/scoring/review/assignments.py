@@ -76,6 +76,17 @@ def affinity_matrix(experts: list[ExpertProfile], applications: list[Application
     return model, records_e, records_a, matrix
 
 
+def expert_vectors(experts: list[ExpertProfile]) -> int:
+    """Embed the experts' texts into the shared cache, as the assignment will read them; returns how many
+    texts were new or changed."""
+    from app.scoring.review.affinity import AffinityModel
+    from app.text.encoders import get_encoder
+    from app.text.vectors import CachedEncoder
+    encoder = CachedEncoder(get_encoder(current_app.config["MATCHING_MODEL"]))
+    AffinityModel(encoder=encoder).encode_experts([_expert_record(p) for p in experts])
+    return encoder.computed
+
+
 def compute_assignment(actor, competition_id: int, progress=None) -> list[ExpertAssignment]:
     """The optimal assignment for every admitted application: exactly K experts each (existing invited,
     accepted or submitted assignments are kept and count towards K), load caps, no conflicts, no blocked
