@@ -130,6 +130,8 @@ def can_view_application(user, application: Application) -> bool:
 def closed_for_changes(competition: Competition, now) -> str | None:
     """Why a competition's applications cannot change now (``not_open``, ``deadline_passed``), or None:
     ``Competition.accepts_changes`` with its reason, for the services' 409."""
+    if competition.accepts_changes(now):
+        return None
     if competition.status != OPEN:
         return "not_open"
     if competition.deadline is None or now >= competition.deadline:
