@@ -10,10 +10,9 @@ from app.api.openapi import PAGING, doc
 from app.competitions import schemas as CS
 from app.competitions import applications as application_ops
 from app.competitions import services
-from app.competitions.models import Application, Competition
+from app.competitions.models import Competition
 from app.core import time as clock
 from app.core.errors import PermissionDenied
-from app.core.permissions import can
 
 
 def competition_json(c: Competition) -> dict:
@@ -38,8 +37,9 @@ def _iso(value):
     return value.isoformat() if value else None
 
 
-def application_json(a: Application, user) -> dict:
-    full = can(user, "application.full", a)
+def application_json(view: application_ops.ApplicationView, user) -> dict:
+    """The teaser fields always; the full application's when the view (``application_view``) is full."""
+    a = view.application
     body = {
         "id": a.id, "competition_id": a.competition_id, "status": a.status, "version": a.version,
         "title": a.title, "abstract": a.abstract, "language": a.language, "keywords": a.keywords,
@@ -49,7 +49,7 @@ def application_json(a: Application, user) -> dict:
         "trl_claimed": a.trl_claimed, "trl_verified": a.trl_verified, "investor_visible": a.investor_visible,
         "irn": a.irn, "submitted_at": _iso(a.submitted_at),
     }
-    if full:
+    if view.full:
         body.update({
             "translations": a.translations, "budget_by_year": a.budget_by_year,
             "cofinancing_source": a.cofinancing_source, "planned": a.planned, "ip_held": a.ip_held,
@@ -122,7 +122,8 @@ def competition_applications(competition_id):
     page, per_page = page_args()
     _, items, total = application_ops.competition_applications_for(g.api_user, competition_id,
                                                             request.args.get("status"), page, per_page)
-    return jsonify(listing([application_json(a, g.api_user) for a in items], total))
+    return jsonify(listing([application_json(application_ops.view_of(g.api_user, a), g.api_user) for a in items],
+                           total))
 
 
 @bp.post("/competitions/<int:competition_id>/applications")
@@ -137,11 +138,11 @@ def create_application(competition_id):
 @doc("/applications/{application_id}", "get", "An application (full or teaser, depending on the caller)",
      responses={200: ("The application", S.ApplicationOutSchema)})
 def get_application(application_id):
-    application = application_ops.get_application_for(g.api_user, application_id)
-    if application_ops.awaits_declaration(g.api_user, application):
+    view = application_ops.application_view(g.api_user, application_id)
+    if view.reason == application_ops.DECLARATION_REQUIRED:  # the API answers nothing but the reason (API.md)
         raise PermissionDenied(_("Declare whether you have a conflict of interest before opening the application "
-                                 "(POST /api/v1/assignments/{id}/declaration)."), code="declaration_required")
-    return jsonify(application_json(application, g.api_user))
+                                 "(POST /api/v1/assignments/{id}/declaration)."), code=view.reason)
+    return jsonify(application_json(view, g.api_user))
 
 
 @bp.patch("/applications/<int:application_id>")
@@ -155,7 +156,7 @@ def update_application(application_id):
         from app.core.errors import ValidationFailed
         raise ValidationFailed(fields={"version": ["integer"]})
     application = application_ops.update_application(g.api_user, application_id, data, version)
-    return jsonify(application_json(application, g.api_user))
+    return jsonify(application_json(application_ops.view_of(g.api_user, application), g.api_user))
 
 
 @bp.post("/applications/<int:application_id>/members")

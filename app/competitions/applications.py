@@ -10,7 +10,9 @@ import hashlib
 import json
 import logging
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -19,6 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app import jobs
 from app.accounts.models import User
+from app.competitions import permissions as P
 from app.competitions import rules as R
 from app.competitions import schemas as S
 from app.competitions.models import (
@@ -28,7 +31,6 @@ from app.competitions.models import (
     A_SUBMITTED,
     A_WITHDRAWN,
     CLOSED,
-    OPEN,
     Application,
     ApplicationMember,
     Attachment,
@@ -52,10 +54,12 @@ from app.competitions.services import application_changed, application_submitted
 
 
 def _ensure_open(competition: Competition) -> None:
-    now = clock.now()
-    if competition.status != OPEN:
+    """409 with the reason when the competition's applications cannot change now (the state part of the
+    ``application.edit``/``.sign``/``.withdraw`` predicates, ``permissions.closed_for_changes``)."""
+    refusal = P.closed_for_changes(competition, clock.now())
+    if refusal == "not_open":
         raise Conflict(_("The competition is not accepting applications."), code="not_open")
-    if competition.deadline is None or now >= competition.deadline:
+    if refusal == "deadline_passed":
         raise Conflict(_("The deadline has passed: applications can no longer change."), code="deadline_passed")
 
 
@@ -112,25 +116,73 @@ _declaration_checks = []
 
 
 def declaration_check(func):
-    """Scoring registers here how to tell an expert who was invited but has not declared yet."""
+    """Scoring registers here how to tell an expert who was invited but has not declared yet: ``func(user,
+    application)`` answers the id of the assignment that awaits the declaration, or None."""
     _declaration_checks.append(func)
     return func
+
+
+def _pending_declaration(user, application: Application) -> int | None:
+    for check in _declaration_checks:
+        pending = check(user, application)
+        if pending:
+            return pending
+    return None
 
 
 def awaits_declaration(user, application: Application) -> bool:
     """True for an expert who may see the application only because they were invited to review it, before
     their declaration of (no) conflict: the full text stays closed until then."""
-    if can(user, "application.full", application):
-        return False
-    return any(check(user, application) for check in _declaration_checks)
+    return view_of(user, application).reason == DECLARATION_REQUIRED
+
+
+TEASER, FULL = "teaser", "full"
+DECLARATION_REQUIRED = "declaration_required"
+
+
+@dataclass(frozen=True)
+class ApplicationView:
+    """What a caller sees of an application: the ``teaser`` (title, abstract and the key facts investors and
+    invited experts may see) or the ``full`` application (text, team, contacts, documents, receipt). ``reason``
+    says why a teaser is all there is when the caller can do something about it: ``declaration_required``
+    for an invited expert before their declaration of (no) conflict, with ``declaration_for`` the
+    assignment to declare on."""
+    application: Application
+    level: Literal["teaser", "full"]
+    reason: str | None = None
+    declaration_for: int | None = None
+
+    @property
+    def full(self) -> bool:
+        return self.level == FULL
+
+
+def view_of(actor, application: Application) -> ApplicationView:
+    """The view of an application already known to be visible to ``actor`` (listings, the answer to an
+    update). The rules are the permission predicates: ``application.full`` and the registered declaration
+    checks; nothing is re-derived here."""
+    if can(actor, "application.full", application):
+        return ApplicationView(application, FULL)
+    pending = _pending_declaration(actor, application)
+    if pending:
+        return ApplicationView(application, TEASER, DECLARATION_REQUIRED, pending)
+    return ApplicationView(application, TEASER)
+
+
+def application_view(actor, application_id: int) -> ApplicationView:
+    """The one decision of what ``actor`` sees of application ``application_id``, for the pages and the API
+    alike: ``NotFound`` when nothing (identical whether or not it exists), else the teaser or the full
+    application (``view_of``)."""
+    return view_of(actor, get_application_for(actor, application_id))
 
 
 def _editable(actor, application_id: int, expected_version: int | None = None) -> Application:
     application = get_application_for(actor, application_id)
-    authorize(actor, "application.edit", application)
+    authorize(actor, "application.lead", application)  # someone else: 403; the leader, at the wrong time: 409
     if application.status != A_DRAFT:
         raise Conflict(_("The application was submitted and can no longer change."), code="already_submitted")
     _ensure_open(application.competition)
+    authorize(actor, "application.edit", application)  # the one predicate the pages ask
     if expected_version is not None and expected_version != application.version:
         raise Conflict(_("This draft was changed elsewhere (another tab or device). Reload to see the latest "
                          "version; your unsaved text is still in this form."), code="version_conflict")
@@ -224,10 +276,11 @@ def answer_invitation(actor, member_id: int, accept: bool) -> ApplicationMember:
 
 def sign_application(actor, application_id: int) -> Application:
     application = get_application_for(actor, application_id)
-    authorize(actor, "application.sign", application)
+    authorize(actor, "application.org_head", application)
     if application.status != A_DRAFT:
         raise Conflict(_("The application was already submitted."), code="already_submitted")
     _ensure_open(application.competition)
+    authorize(actor, "application.sign", application)
     application.org_signed_by_id = actor.id
     application.org_signed_at = clock.now()
     audit.record(actor, "application.sign", application, scope_id=application.competition_id)
@@ -284,9 +337,7 @@ def attachment_for(user, attachment_id: int) -> tuple[Attachment, Path]:
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None:
         raise NotFound()
-    get_application_for(user, attachment.application_id)
-    from app.core.permissions import can as _can
-    if not _can(user, "application.full", attachment.application):
+    if not application_view(user, attachment.application_id).full:
         raise NotFound()
     return attachment, Path(current_app.config["UPLOAD_PATH"]) / attachment.stored_name
 
@@ -339,12 +390,13 @@ def receipt(application: Application) -> dict:
 def submit(actor, application_id: int) -> Application:
     """Atomic and idempotent: a repeated submit returns the same receipt."""
     application = get_application_for(actor, application_id)
-    authorize(actor, "application.edit", application)
+    authorize(actor, "application.lead", application)
     if application.status != A_DRAFT:
         if application.irn and application.status != A_WITHDRAWN:
             return application
         raise Conflict(_("This application cannot be submitted in its current state."), code="wrong_state")
     _ensure_open(application.competition)
+    authorize(actor, "application.edit", application)
     problems = eligibility_problems(application)
     if problems:
         raise ValidationFailed(_("The application does not meet the competition's rules yet."), fields=problems)
@@ -377,10 +429,11 @@ def submit(actor, application_id: int) -> Application:
 
 def withdraw(actor, application_id: int) -> Application:
     application = get_application_for(actor, application_id)
-    authorize(actor, "application.edit", application)
+    authorize(actor, "application.lead", application)
     if application.status != A_SUBMITTED:
         raise Conflict(_("Only a submitted application can be withdrawn."), code="wrong_state")
     _ensure_open(application.competition)
+    authorize(actor, "application.withdraw", application)
     application.status = A_WITHDRAWN
     application.withdrawn_at = clock.now()
     audit.record(actor, "application.withdraw", application, scope_id=application.competition_id)

@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 from app.competitions import applications as application_ops
 from app.competitions import services
 from app.competitions.models import A_DRAFT, OPEN, Application
-from app.core import time as clock
 from app.core.db import db
 from app.core.jinja import register_nav
 from app.core.permissions import can
@@ -74,6 +73,5 @@ def org_head_panel(user):
         .order_by(Application.updated_at.desc())
         .limit(50)
     ).all()
-    now = clock.now()
-    waiting = [a for a in drafts if a.competition.accepts_changes(now)]
+    waiting = [a for a in drafts if can(user, "application.sign", a)]  # the one predicate, state included
     return {"template": "competitions/_panel_org_head.html", "applications": waiting}

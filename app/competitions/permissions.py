@@ -2,7 +2,18 @@
 templates only ask ``can(...)`` for display."""
 from __future__ import annotations
 
-from app.competitions.models import A_DRAFT, COUNCIL, DRAFT, RESULTS, ARCHIVED, Application, Competition
+from app.competitions.models import (
+    A_DRAFT,
+    A_SUBMITTED,
+    ARCHIVED,
+    COUNCIL,
+    DRAFT,
+    OPEN,
+    RESULTS,
+    Application,
+    Competition,
+)
+from app.core import time as clock
 from app.core.permissions import role_rule, rule
 
 role_rule("desk.applicant", "researcher")          # "My applications", the researcher's panel
@@ -116,14 +127,61 @@ def can_view_application(user, application: Application) -> bool:
     return any(predicate(user, application) for predicate in _view_extensions)
 
 
+def closed_for_changes(competition: Competition, now) -> str | None:
+    """Why a competition's applications cannot change now (``not_open``, ``deadline_passed``), or None:
+    ``Competition.accepts_changes`` with its reason, for the services' 409."""
+    if competition.accepts_changes(now):
+        return None
+    if competition.status != OPEN:
+        return "not_open"
+    if competition.deadline is None or now >= competition.deadline:
+        return "deadline_passed"
+    return None
+
+
+def edit_refusal(application: Application, now) -> str | None:
+    """Why a draft cannot change (be edited, completed, signed or submitted) now, or None."""
+    if application.status != A_DRAFT:
+        return "already_submitted"
+    return closed_for_changes(application.competition, now)
+
+
+def withdraw_refusal(application: Application, now) -> str | None:
+    """Why an application cannot be withdrawn now, or None."""
+    if application.status != A_SUBMITTED:
+        return "wrong_state"
+    return closed_for_changes(application.competition, now)
+
+
+@rule("application.lead")
+def is_leader(user, application: Application) -> bool:
+    """The applicant's own acts whatever the state: the reviews of the result, an appeal."""
+    return application.leader_id == user.id
+
+
 @rule("application.edit")
 def can_edit_application(user, application: Application) -> bool:
-    return application.leader_id == user.id
+    """Edit, complete and submit the draft: its leader, while it is a draft and the competition accepts changes
+    (open, before the deadline)."""
+    return is_leader(user, application) and edit_refusal(application, clock.now()) is None
+
+
+@rule("application.withdraw")
+def can_withdraw_application(user, application: Application) -> bool:
+    """Its leader, once submitted, while the competition is open and before the deadline."""
+    return is_leader(user, application) and withdraw_refusal(application, clock.now()) is None
+
+
+@rule("application.org_head")
+def is_applicant_org_head(user, application: Application) -> bool:
+    """The head of the applicant organisation, whatever the state."""
+    return is_org_head(user, application)
 
 
 @rule("application.sign")
 def can_sign_application(user, application: Application) -> bool:
-    return is_org_head(user, application)
+    """The head of the applicant organisation co-signs the draft while it may still change."""
+    return is_org_head(user, application) and edit_refusal(application, clock.now()) is None
 
 
 @rule("application.formal_check")

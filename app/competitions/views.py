@@ -445,21 +445,13 @@ def _current_language() -> str:
 @bp.get("/applications/<int:application_id>")
 @login_required
 def application(application_id):
-    item = application_ops.get_application_for(current_user, application_id)
+    view = application_ops.application_view(current_user, application_id)
     return render_template(
         "competitions/application.html",
-        application=item,
+        application=view.application,
+        view=view,
         action_form=ActionForm(),
-        full=can(current_user, "application.full", item),
         trl=trl_levels(),
-    )
-
-
-def _is_editable(application) -> bool:
-    return (
-        can(current_user, "application.edit", application)
-        and application.status == DRAFT
-        and application.competition.accepts_changes(clock.now())
     )
 
 
@@ -506,7 +498,7 @@ def _save_draft(application, form):
 @login_required
 def edit_application(application_id):
     application = application_ops.get_application_for(current_user, application_id)
-    if not _is_editable(application):
+    if not can(current_user, "application.edit", application):
         flash(_("This application can no longer be edited."), "info")
         return redirect(url_for(".application", application_id=application_id))
     form = ApplicationForm(data=application_initial(application) if request.method == "GET" else None)
@@ -586,20 +578,20 @@ def sign(application_id):
 @bp.get("/applications/<int:application_id>/receipt")
 @login_required
 def receipt(application_id):
-    item = application_ops.get_application_for(current_user, application_id)
-    if not item.irn or not can(current_user, "application.full", item):
+    view = application_ops.application_view(current_user, application_id)
+    if not view.application.irn or not view.full:
         abort(404)
-    return render_template("competitions/receipt.html", application=item)
+    return render_template("competitions/receipt.html", application=view.application)
 
 
 @bp.get("/applications/<int:application_id>/formal-letter")
 @login_required
 def formal_letter(application_id):
     """The printable letter with the outcome of the formal check and its reasons."""
-    item = application_ops.get_application_for(current_user, application_id)
-    if item.formal_passed is None or not can(current_user, "application.full", item):
+    view = application_ops.application_view(current_user, application_id)
+    if view.application.formal_passed is None or not view.full:
         abort(404)
-    return render_template("competitions/formal_letter.html", application=item)
+    return render_template("competitions/formal_letter.html", application=view.application)
 
 
 @bp.route("/applications/<int:application_id>/formal-check", methods=["GET", "POST"])

@@ -195,7 +195,8 @@ def request_introduction(application_id):
 # --- one project, as the investor sees it ----------------------------------------------------------------
 
 def _project_page(application_id: int, bound: dict | None = None, status: int = 200):
-    application = application_ops.get_application_for(current_user, application_id)  # 404 unless visible
+    view = application_ops.application_view(current_user, application_id)  # 404 unless visible
+    application = view.application
     if not can(current_user, "desk.investor"):
         return redirect(f"/applications/{application.id}")  # the competitions page (their blueprint)
     intro = next((i for i in services.introductions_for_investor(current_user)
@@ -206,7 +207,7 @@ def _project_page(application_id: int, bound: dict | None = None, status: int = 
     if bound and bound["kind"] == "commitment":
         commitment_form = bound["form"]
     return render_template("matching/project.html", a=application, intro=intro, match=match,
-                           full=can(current_user, "application.full", application),
+                           full=view.full,
                            forms=_item_forms(application.id, bound),
                            nda_form=ActionForm(formdata=None, prefix=f"n{intro.id}") if intro else None,
                            commitment_form=commitment_form, bound=bound), status

@@ -134,12 +134,13 @@ extend_view(_invited_expert, full=False)
 
 
 
-def _awaits_declaration(user, application) -> bool:
+def _awaits_declaration(user, application) -> int | None:
+    """The invited expert's assignment that awaits their declaration of (no) conflict, if any."""
     if not user.has_role("expert"):
-        return False
-    return db.session.query(ExpertAssignment.id).filter(
+        return None
+    return db.session.scalar(db.select(ExpertAssignment.id).where(
         ExpertAssignment.application_id == application.id, ExpertAssignment.expert_id == user.id,
-        ExpertAssignment.status == INVITED, ExpertAssignment.declared_at.is_(None)).first() is not None
+        ExpertAssignment.status == INVITED, ExpertAssignment.declared_at.is_(None)).limit(1))
 
 
 def _register_declaration_check():

@@ -67,6 +67,7 @@ def _review_page(assignment, form=None, consensus=None, status=200):
                      if item["id"] == application.id), None)
     return render_template(
         "scoring/assignment_review.html", assignment=assignment, application=application, criteria=criteria,
+        view=application_ops.view_of(current_user, application),
         review=review, form=form if form is not None else review_form(criteria, review, formdata=None),
         others=others, flag=flag, locked=assignment.status == SUBMITTED,
         consensus=consensus if consensus is not None else consensus_form(criteria, formdata=None),
