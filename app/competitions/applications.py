@@ -198,6 +198,12 @@ def update_application(actor, application_id: int, data: dict, expected_version:
     return _save_draft(application, values)
 
 
+def draft_problems(actor, application_id: int, data: dict) -> dict[str, list[str]]:
+    """What would be wrong with saving ``data`` into the draft, by field; nothing is changed."""
+    application = _editable(actor, application_id)
+    return _application_values(application, data, partial=True)[1]
+
+
 def autosave_application(actor, application_id: int, data: dict, expected_version: int | None = None
                          ) -> tuple[Application, dict[str, list[str]]]:
     """Save what is valid of a draft as it is typed, and return the errors of the rest by field, so a wrong

@@ -30,7 +30,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, StopValidation
+from wtforms.validators import Email, InputRequired, Length, Optional, StopValidation
 
 from app.competitions.models import (
     ARCHIVED,
@@ -565,32 +565,34 @@ class NewApplicationForm(FlaskForm):
 class BudgetRowForm(Form):
     year = IntegerField(
         _l("Year"),
-        validators=[Optional(), NumberRange(min=2000, max=2100)],
+        validators=[Optional()],
         render_kw={"min": "2000", "max": "2100"},
     )
     amount = DecimalField(
         _l("Amount, KZT"),
         places=None,
-        validators=[Optional(), Finite(), NumberRange(min=0)],
+        validators=[Optional()],
         render_kw={"min": "0", "step": "any", "inputmode": "decimal"},
     )
-    breakdown = StringField(_l("Main costs"), validators=[Optional(), Length(max=500)])
+    breakdown = StringField(_l("Main costs"), validators=[Optional()])
 
 
 class ApplicationForm(FlaskForm):
-    """The whole draft. Saved as you go (autosave) and with the "Save draft" button."""
+    """The whole draft. Saved as you go (autosave) and with the "Save draft" button. The form renders and
+    reads the inputs; what is valid is decided once, by ``ApplicationSchema`` (its errors come back to the
+    inputs through ``field_name``)."""
 
     version = HiddenField(validators=[Optional()])
     language = SelectField(_l("Main language"))
-    title = StringField(_l("Project title"), validators=[Optional(), Length(max=500)])
-    abstract = TextAreaField(_l("Abstract"), validators=[Optional(), Length(max=20000)])
-    title_ru = StringField(_l("Title in Russian"), validators=[Optional(), Length(max=500)])
-    abstract_ru = TextAreaField(_l("Abstract in Russian"), validators=[Optional(), Length(max=20000)])
-    title_kk = StringField(_l("Title in Kazakh"), validators=[Optional(), Length(max=500)])
-    abstract_kk = TextAreaField(_l("Abstract in Kazakh"), validators=[Optional(), Length(max=20000)])
-    title_en = StringField(_l("Title in English"), validators=[Optional(), Length(max=500)])
-    abstract_en = TextAreaField(_l("Abstract in English"), validators=[Optional(), Length(max=20000)])
-    keywords = StringField(_l("Keywords"), validators=[Optional(), Length(max=2000)])
+    title = StringField(_l("Project title"), validators=[Optional()])
+    abstract = TextAreaField(_l("Abstract"), validators=[Optional()])
+    title_ru = StringField(_l("Title in Russian"), validators=[Optional()])
+    abstract_ru = TextAreaField(_l("Abstract in Russian"), validators=[Optional()])
+    title_kk = StringField(_l("Title in Kazakh"), validators=[Optional()])
+    abstract_kk = TextAreaField(_l("Abstract in Kazakh"), validators=[Optional()])
+    title_en = StringField(_l("Title in English"), validators=[Optional()])
+    abstract_en = TextAreaField(_l("Abstract in English"), validators=[Optional()])
+    keywords = StringField(_l("Keywords"), validators=[Optional()])
     priority = SelectField(_l("Priority direction"), coerce=int_or_none, validators=[Optional()])
     territory = SelectField(_l("Science-intensive territory"), coerce=str_or_none, validators=[Optional()])
     region = SelectField(_l("Region of the project"), coerce=str_or_none, validators=[Optional()])
@@ -598,45 +600,45 @@ class ApplicationForm(FlaskForm):
     requested_kzt = DecimalField(
         _l("Requested grant, KZT"),
         places=None,
-        validators=[Optional(), Finite()],
+        validators=[Optional()],
         render_kw={"min": "0", "step": "any", "inputmode": "decimal"},
     )
     budget_rows = FieldList(FormField(BudgetRowForm), min_entries=0)
     cofinancing_kzt = DecimalField(
         _l("Co-financing, KZT"),
         places=None,
-        validators=[Optional(), Finite()],
+        validators=[Optional()],
         render_kw={"min": "0", "step": "any", "inputmode": "decimal"},
     )
-    cofinancing_source = StringField(_l("Source of co-financing"), validators=[Optional(), Length(max=500)])
+    cofinancing_source = StringField(_l("Source of co-financing"), validators=[Optional()])
     duration_months = IntegerField(
         _l("Duration, months"), validators=[Optional()], render_kw={"min": "1", "max": "120"}
     )
     planned_patents = IntegerField(
-        _l("Patents"), validators=[Optional(), NumberRange(min=0)], render_kw={"min": "0"}
+        _l("Patents"), validators=[Optional()], render_kw={"min": "0"}
     )
     planned_products = IntegerField(
-        _l("Products or technologies"), validators=[Optional(), NumberRange(min=0)], render_kw={"min": "0"}
+        _l("Products or technologies"), validators=[Optional()], render_kw={"min": "0"}
     )
     planned_jobs = IntegerField(
-        _l("Jobs created"), validators=[Optional(), NumberRange(min=0)], render_kw={"min": "0"}
+        _l("Jobs created"), validators=[Optional()], render_kw={"min": "0"}
     )
     planned_revenue_kzt = DecimalField(
         _l("Revenue, KZT"),
         places=None,
-        validators=[Optional(), Finite(), NumberRange(min=0)],
+        validators=[Optional()],
         render_kw={"min": "0", "step": "any", "inputmode": "decimal"},
     )
     planned_publications = IntegerField(
-        _l("Publications"), validators=[Optional(), NumberRange(min=0)], render_kw={"min": "0"}
+        _l("Publications"), validators=[Optional()], render_kw={"min": "0"}
     )
     ip_held = TextAreaField(
-        _l("Intellectual property already held"), validators=[Optional(), Length(max=10000)]
+        _l("Intellectual property already held"), validators=[Optional()]
     )
     investor_visible = BooleanField(_l("Investors may see a summary of this project"))
     share_score_band = BooleanField(_l("Show investors the band of my expert score"))
     excluded_experts = TextAreaField(
-        _l("People who must not review this application"), validators=[Optional(), Length(max=2000)]
+        _l("People who must not review this application"), validators=[Optional()]
     )
     trl_claimed = SelectField(
         _l("Technology readiness level (TRL) claimed"), coerce=int_or_none, validators=[Optional()]
@@ -786,7 +788,7 @@ for _level in range(1, 10):
     setattr(
         ApplicationForm,
         f"evidence_{_level}",
-        TextAreaField(_l("Your evidence for TRL %(n)s", n=_level), validators=[Optional(), Length(max=4000)]),
+        TextAreaField(_l("Your evidence for TRL %(n)s", n=_level), validators=[Optional()]),
     )
 
 

@@ -503,6 +503,9 @@ def edit_application(application_id):
         return redirect(url_for(".application", application_id=application_id))
     form = ApplicationForm(data=application_initial(application) if request.method == "GET" else None)
     if not form.validate_on_submit():
+        if form.is_submitted():  # besides the inputs that could not be read, every other problem at once
+            body, _unreadable = form.autosave_payload()
+            form.apply_service_errors(application_ops.draft_problems(current_user, application.id, body))
         return _edit_page(application, form, status=422 if form.is_submitted() else 200)
     response = _save_draft(application, form)
     if response is not None:
