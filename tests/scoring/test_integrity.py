@@ -161,3 +161,31 @@ def test_a_review_submitted_without_an_overall_comment_is_a_field_error(app, api
     error = assert_error(client.put(f"/api/v1/assignments/{row.id}/review",
                                     json={**FULL_REVIEW, "trl_verified": "²", "scores": {"impact": 1e400}}), 422)
     assert {"trl_verified"} <= set(error["fields"])
+
+
+def test_a_conflict_found_after_the_assignment_releases_it_and_its_review_stops_counting(app, make_user):
+    from app.accounts.models import Organisation
+    from app.scoring.experts import services as expert_ops
+    from app.scoring.models import ExpertAssignment
+    world = _reviewed_world(make_user, [4.5, 2])
+    cid = world["competition"].id
+    high = world["applications"][0]
+    row = next(r for r in world["rows"] if r.application_id == high.id)
+    expert = world["by_expert"][row.expert_id]
+    before = next(i for i in ranking_ops.ranking(world["mnvo"], cid)["items"] if i["id"] == high.id)
+    assert before["complete"]
+    # the expert moves to the applicant's organisation: a same-organisation conflict
+    organisation = db.session.get(Organisation, high.organisation_id)
+    expert_ops.update_profile(expert, {"organisation": organisation.name_ru})
+    uow.commit()
+    assignment_ops.compute_assignment(world["mnvo"], cid)
+    uow.commit()
+    db.session.expire_all()
+    assert db.session.get(ExpertAssignment, row.id).status == "released"
+    item = next(i for i in ranking_ops.ranking(world["mnvo"], cid)["items"] if i["id"] == high.id)
+    counted = review_ops.reviews_visible_to(world["mnvo"], high.id)
+    assert all(r.get("expert_id") != expert.id for r in counted)
+    assert not item["complete"]  # the ranking (cached per process) saw the release
+    proposed = db.session.scalars(select(ExpertAssignment).where(
+        ExpertAssignment.application_id == high.id, ExpertAssignment.status == "proposed")).all()
+    assert proposed and all(p.expert_id != expert.id for p in proposed)  # a replacement is proposed

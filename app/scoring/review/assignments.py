@@ -102,6 +102,7 @@ def compute_assignment(actor, competition_id: int, progress=None) -> list[Expert
     if progress:
         progress(5, _("Checking conflicts of interest…"))
     conflicts = detect_conflicts(competition, experts, applications)
+    _release_conflicted(competition, conflicts)
     for old in db.session.scalars(select(ExpertAssignment).where(
             ExpertAssignment.competition_id == competition.id, ExpertAssignment.status == PROPOSED)):
         db.session.delete(old)
@@ -160,6 +161,29 @@ def compute_assignment(actor, competition_id: int, progress=None) -> list[Expert
     if progress:
         progress(100, _("%(n)d assignments proposed.", n=len(created)))
     return created
+
+
+def _release_conflicted(competition: Competition, conflicts: set[tuple[int, int]]) -> list[ExpertAssignment]:
+    """A conflict found after an expert was assigned (an organisation changed, a co-authorship came to
+    light) releases that assignment: the expert no longer reviews the application, a review they submitted
+    stops counting in the ranking, and the assignment proposes a replacement."""
+    released = []
+    for assignment in _active_assignments(competition.id):
+        if (assignment.expert_id, assignment.application_id) not in conflicts:
+            continue
+        before = assignment.status
+        assignment.status = RELEASED
+        released.append(assignment)
+        audit.record(None, "assignment.release_conflict", assignment, scope_id=competition.id,
+                     before={"status": before}, after={"status": RELEASED})
+        jobs.submit("app.notifications.tasks.deliver", "generic", {
+            "user_id": assignment.expert_id,
+            "subject": _("Your assignment was released: conflict of interest"),
+            "body": _("A conflict of interest with an application you were assigned to was found; the "
+                      "assignment was released and your review of it no longer counts."),
+            "link": "/expert"}, queue="mail", title="notify expert")
+    db.session.flush()
+    return released
 
 
 def start_assignment_job(actor, competition_id: int):

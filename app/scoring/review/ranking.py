@@ -20,7 +20,7 @@ from app.core import audit
 from app.core.db import db
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.permissions import authorize, can
-from app.scoring.models import SUBMITTED, ConsensusReport, ExpertAssignment, Review
+from app.scoring.models import RELEASED, SUBMITTED, ConsensusReport, ExpertAssignment, Review
 from app.scoring.review import aggregate as agg
 from app.scoring.review.reviews import _submitted_reviews, _validate_review
 
@@ -41,8 +41,8 @@ _ranking_lock = threading.Lock()
 
 
 def compute_ranking(competition: Competition) -> dict:
-    """The ranking of a round, recomputed only when a review, a consensus report, an application's status or
-    the competition's rules changed (a per-process cache keyed on those): councils and operators reload it
+    """The ranking of a round, recomputed only when a review, an assignment, a consensus report, an
+    application's status or the competition's rules changed (a per-process cache keyed on those): councils and operators reload it
     often, and it reads every review of the round."""
     import copy
     review_stamp = db.session.execute(select(func.count(Review.id), func.max(Review.updated_at)).join(
@@ -52,8 +52,11 @@ def compute_ranking(competition: Competition) -> dict:
     consensus_stamp = db.session.execute(select(func.count(ConsensusReport.id), func.max(ConsensusReport.updated_at))
                                          .join(Application, ConsensusReport.application_id == Application.id)
                                          .where(Application.competition_id == competition.id)).one()
+    assignment_stamp = db.session.execute(select(func.count(ExpertAssignment.id),
+                                                 func.max(ExpertAssignment.updated_at)).where(
+        ExpertAssignment.competition_id == competition.id)).one()  # a release takes its review out
     key = (competition.id, str(competition.updated_at), tuple(map(str, review_stamp)), tuple(map(str, app_stamp)),
-           tuple(map(str, consensus_stamp)))
+           tuple(map(str, consensus_stamp)), tuple(map(str, assignment_stamp)))
     with _ranking_lock:
         cached = _ranking_cache.get(competition.id)
         if cached is not None and cached[0] == key:
@@ -76,7 +79,8 @@ def _compute_ranking(competition: Competition) -> dict:
         .options(selectinload(Application.organisation))).all()
     reviews_by_app: dict[int, list[Review]] = {a.id: [] for a in applications}
     all_reviews = db.session.scalars(select(Review).join(Review.assignment).where(
-        ExpertAssignment.competition_id == competition.id, Review.status == "submitted")
+        ExpertAssignment.competition_id == competition.id, Review.status == "submitted",
+        ExpertAssignment.status != RELEASED)  # a review by an expert found in conflict does not count
         .options(contains_eager(Review.assignment))).all()
     for review in all_reviews:
         reviews_by_app.setdefault(review.assignment.application_id, []).append(review)

@@ -21,7 +21,7 @@ from app.core import time as clock
 from app.core.db import db
 from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.core.permissions import authorize, can
-from app.scoring.models import ACCEPTED, INVITED, SUBMITTED, ExpertAssignment, Review
+from app.scoring.models import ACCEPTED, INVITED, RELEASED, SUBMITTED, ExpertAssignment, Review
 from app.scoring.review.assignments import _active_assignments, assignment_for_expert
 from app.scoring.states import BudgetOpinion
 
@@ -151,7 +151,8 @@ def _update_verified_trl(application: Application) -> None:
 
 def _submitted_reviews(application_id: int) -> list[Review]:
     return db.session.scalars(select(Review).join(ExpertAssignment).where(
-        ExpertAssignment.application_id == application_id, Review.status == "submitted")
+        ExpertAssignment.application_id == application_id, Review.status == "submitted",
+        ExpertAssignment.status != RELEASED)
         .order_by(Review.id)).all()
 
 
