@@ -215,8 +215,36 @@ def autosave_application(actor, application_id: int, data: dict, expected_versio
     return _save_draft(application, values), errors
 
 
+def void_signature(application: Application, actor=None, why: str = "changed") -> None:
+    """The head signed what they read: once the draft changes, the signature no longer covers it."""
+    if application.org_signed_at is None:
+        return
+    audit.record(actor, "application.signature_voided", application, scope_id=application.competition_id,
+                 before={"signed_by": application.org_signed_by_id,
+                         "signed_at": application.org_signed_at.isoformat()}, after={"why": why})
+    application.org_signed_by_id = None
+    application.org_signed_at = None
+
+
+def _content(application: Application) -> str:
+    """What the head's signature covers: the submission's content, with equal things written one way (an
+    amount with or without decimals, an empty evidence box or none)."""
+    from decimal import Decimal
+    content = snapshot(application)
+    for key in ("requested_kzt", "cofinancing_kzt"):
+        content[key] = str(Decimal(content[key] or 0).normalize())
+    content["trl_evidence"] = {k: v for k, v in (content["trl_evidence"] or {}).items() if (v or "").strip()}
+    content["translations"] = {k: v for k, v in (content["translations"] or {}).items()
+                               if any((x or "").strip() for x in v.values())}
+    content["planned"] = {k: v for k, v in (content["planned"] or {}).items() if v is not None}
+    return json.dumps(content, sort_keys=True, ensure_ascii=False, default=str)
+
+
 def _save_draft(application: Application, values: dict) -> Application:
+    signed = _content(application) if application.org_signed_at is not None else None
     _apply_application(application, values)
+    if signed is not None and _content(application) != signed:
+        void_signature(application, why="draft changed")
     try:
         db.session.flush()
         application_changed.send(application)  # subscribers add their jobs to this unit of work
@@ -287,6 +315,9 @@ def sign_application(actor, application_id: int) -> Application:
         raise Conflict(_("The application was already submitted."), code="already_submitted")
     _ensure_open(application.competition)
     authorize(actor, "application.sign", application)
+    if application.org_signed_at is not None:
+        raise Conflict(_("The application is already signed; a change to it voids the signature."),
+                       code="already_signed")
     application.org_signed_by_id = actor.id
     application.org_signed_at = clock.now()
     audit.record(actor, "application.sign", application, scope_id=application.competition_id)
@@ -318,6 +349,7 @@ def add_attachment(actor, application_id: int, doc_type: str, filename: str, str
                                 stored_name=stored, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
                                 uploaded_by_id=actor.id, uploaded_at=clock.now())
         application.attachments.append(attachment)
+        void_signature(application, actor, why="document added")
         audit.record(actor, "application.attach", application, scope_id=application.competition_id,
                      after={"doc_type": doc_type, "sha256": attachment.sha256})
         db.session.flush()
@@ -334,6 +366,7 @@ def remove_attachment(actor, application_id: int, attachment_id: int) -> None:
     if attachment is None:
         raise NotFound()
     application.attachments.remove(attachment)
+    void_signature(application, actor, why="document removed")
     db.session.flush()
     stored = Path(current_app.config["UPLOAD_PATH"]) / attachment.stored_name
     uow.on_commit(lambda: stored.unlink(missing_ok=True))

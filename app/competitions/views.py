@@ -50,6 +50,7 @@ from app.competitions.models import APPLICATION_STATES, DRAFT, INSTRUMENTS, OPEN
 from app.core import charts
 from app.core import exports as spreadsheets
 from app.core import time as clock
+from app.core import uow
 from app.core.db import db
 from app.core.errors import Conflict, DomainError, PermissionDenied, TooLarge, ValidationFailed, error_payload
 from app.core.forms import apply_errors
@@ -548,6 +549,9 @@ def submit_application(application_id):
         )
         if response is not None:
             return response
+        # Saving what is on screen and submitting it are two units of work: a refused submission (a rule
+        # not met yet) must not take the saved draft down with it.
+        uow.commit()
     try:
         application = application_ops.submit(current_user, application_id)
     except ValidationFailed as error:

@@ -209,8 +209,18 @@ def test_researcher_applies_in_kazakh(people, live_server):
     researcher.shot("eligibility-error")
     check_a11y(researcher, "draft with an eligibility error")
 
-    # Fix it and submit again.
+    # Fix it and submit again: the change voids the head's signature (it covered the old amounts) ...
     page.locator("#cofinancing_kzt").fill("18000000")
+    researcher.submit_and_wait(page.locator("#submit_application"))
+    assert page.locator("#problems").is_visible()
+    assert "cofinancing_kzt" not in page.locator("#problems").inner_html()
+    assert page.locator("#problems li").count() == 1, page.locator("#problems").inner_text()
+    # ... so the head signs what is there now, and the submission goes through.
+    head.goto("/dashboard")
+    head.page.locator("ul.sign-list a", has_text="Лютеций-177").click()
+    head.submit_and_wait(head.page.locator("form[action$='/sign'] button"))
+    assert head.page.locator(".flash-success").count() == 1, head.flash_text()
+    researcher.goto(edit_url)
     researcher.submit_and_wait(page.locator("#submit_application"))
     assert page.url.endswith(f"/applications/{application_id}/receipt"), page.url
     irn = page.locator("strong.irn").inner_text().strip()

@@ -57,6 +57,14 @@ def test_full_applicant_flow(api, make_user, app):
     assert "signature" in error["fields"]
 
     assert head.post(f"/api/v1/applications/{aid}/sign").status_code == 200
+    assert_error(head.post(f"/api/v1/applications/{aid}/sign"), 409, "already_signed")  # signed once
+    # the reported break: signed, then the amount raised, then submitted on the old signature
+    assert leader.patch(f"/api/v1/applications/{aid}", json={"requested_kzt": 199_000_000}).status_code == 200
+    error = assert_error(leader.post(f"/api/v1/applications/{aid}/submit"), 422)
+    assert "signature" in error["fields"]
+    assert leader.patch(f"/api/v1/applications/{aid}", json={"requested_kzt": 199_000_000}).status_code == 200
+    assert head.post(f"/api/v1/applications/{aid}/sign").status_code == 200  # an unchanged save keeps it
+    assert leader.patch(f"/api/v1/applications/{aid}", json={"requested_kzt": 199_000_000}).status_code == 200
     submitted = leader.post(f"/api/v1/applications/{aid}/submit")
     assert submitted.status_code == 200, submitted.get_json()
     receipt = submitted.get_json()
