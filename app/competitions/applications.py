@@ -491,6 +491,10 @@ def formal_check(actor, application_id: int, passed, reasons: list | None = None
     reasons = [r.strip() for r in (reasons or []) if isinstance(r, str) and r.strip()]
     if not passed and not reasons:
         raise ValidationFailed(fields={"reasons": [_("Give the reasons for the refusal.")]})
+    unticked = [str(k) for k, v in (checklist or {}).items() if not v]
+    if passed and unticked and not reasons:  # the checklist binds: passing past an unticked item is explained
+        raise ValidationFailed(fields={"reasons": [
+            _("An unticked checklist item needs a written reason to pass the application.")]})
     if application.competition.status != CLOSED:
         raise Conflict(_("The formal check happens while the competition is closed."), code="wrong_state")
     if application.status not in (A_SUBMITTED, A_ADMITTED, A_REJECTED):

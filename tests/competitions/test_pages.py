@@ -562,6 +562,13 @@ def test_formal_check_requires_reasons_when_rejecting(client, make_user, sign_in
         f"/applications/{application.id}/formal-check", data={"decision": "reject", "reasons": " "}
     )
     assert response.status_code == 422 and 'id="reasons-error"' in response.get_data(as_text=True)
+    # the checklist binds: "team confirmed" unticked, "pass" without a word is refused and nothing changes
+    ticked = {"check_documents_complete": "y", "check_organisation_eligible": "y", "check_scope": "y",
+              "check_budget_within_limits": "y"}
+    response = client.post(f"/applications/{application.id}/formal-check", data={"decision": "pass", **ticked})
+    assert response.status_code == 422 and 'id="reasons-error"' in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Application, application.id).status == "submitted"
     response = client.post(
         f"/applications/{application.id}/formal-check",
         data={"decision": "reject", "reasons": "No budget justification\nWrong template"},
