@@ -215,7 +215,8 @@ def test_drafts_refuse_garbage_by_field_and_keep_the_rest_untouched(api, make_us
                          ).get_json()["id"]
     for body, field in (({"trl_evidence": {"²": "x"}}, "trl_evidence.².key"), ({"priority": 1e400}, "priority"),
                         ({"requested_kzt": "1e10"}, "requested_kzt"), ({"requested_kzt": float("nan")}, None),
-                        ({"planned": {"patents": -2}, "abstract": "lost?"}, "planned.patents")):
+                        ({"planned": {"patents": -2}, "abstract": "lost?"}, "planned.patents"),
+                        ({"planned": {"patents": float("nan")}}, None)):
         response = leader.patch(f"/api/v1/applications/{app_id}", json=body) if field != "priority" else \
             leader.patch(f"/api/v1/applications/{app_id}", data='{"priority": 1e400}',
                          content_type="application/json")
@@ -225,3 +226,4 @@ def test_drafts_refuse_garbage_by_field_and_keep_the_rest_untouched(api, make_us
         error = assert_error(response, 422)
         assert field in error["fields"], (body, error)
     assert leader.get(f"/api/v1/applications/{app_id}").get_json()["abstract"] == "kept"  # all or nothing
+    assert leader.get("/api/v1/indicators").status_code == 200  # no NaN reached the indicators
