@@ -16,7 +16,7 @@ from datetime import timedelta
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.accounts.models import (
@@ -28,7 +28,7 @@ from app.accounts.models import (
     PasswordResetToken,
     User,
 )
-from app.core import throttle
+from app.core import audit, throttle
 from app.core import time as clock
 from app.core.db import db
 from app.core.errors import PermissionDenied, RateLimited, Unauthorized, ValidationFailed
@@ -316,7 +316,17 @@ def reset_password(token: str, password: str) -> User:
     if problems:
         raise ValidationFailed(fields={"password": problems})
     user.password_hash = hash_password(password)
-    user.session_version += 1  # signs out every other session
+    end_sessions(user, "password reset", tokens=True)  # every session, remembered browser and API token
     row.used_at = clock.now()
     db.session.flush()
     return user
+
+
+def end_sessions(user: User, why: str = "signed out", tokens: bool = False) -> None:
+    """End the user's browser sessions and "remember me" cookies (their id carries the session version), so a
+    copied cookie stops working at once; with ``tokens`` (a password reset) the API tokens too."""
+    user.session_version += 1
+    if tokens:
+        db.session.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                           .values(revoked_at=clock.now()))
+    audit.record(user, "account.sessions_ended", user, after={"why": why, "api_tokens": tokens})

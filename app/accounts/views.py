@@ -54,6 +54,7 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    services.end_sessions(current_user._get_current_object())  # a replayed cookie no longer opens anything
     logout_user()
     flash(_("You have signed out."), "info")
     return redirect(url_for("main.index"))
