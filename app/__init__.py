@@ -94,6 +94,9 @@ def _configure_mail(app: Flask) -> None:
 def _check_production(app: Flask) -> None:
     if app.config.get("APP_ENV") == "production":
         key = app.config.get("SECRET_KEY") or ""
+        if not str(app.config.get("PUBLIC_URL", "")).startswith("https://"):
+            raise RuntimeError("APP_ENV=production needs PUBLIC_URL, the https:// address people use (links in "
+                               "e-mails are built from it).")
         if key == DEFAULT_SECRET_KEY or len(key) < 32:
             raise RuntimeError(
                 "APP_ENV=production needs SECRET_KEY set in the environment to a random value of at "

@@ -53,6 +53,8 @@ class Config:
         self.UPLOAD_PATH = Path(os.environ.get("UPLOAD_PATH", self.INSTANCE_PATH / "uploads"))
         self.OUTBOX_PATH = Path(os.environ.get("OUTBOX_PATH", self.INSTANCE_PATH / "outbox"))
         self.CLI_LOCALE = os.environ.get("CLI_LOCALE", "en")
+        # where people reach the platform: links in e-mails are built from it, never from a request's Host
+        self.PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000").strip()
         self.JOB_HEARTBEAT_TIMEOUT = int(os.environ.get("JOB_HEARTBEAT_TIMEOUT", self.JOB_HEARTBEAT_TIMEOUT))
 
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}

@@ -276,7 +276,8 @@ def main():
     name = f"nauka_bench_{os.getpid()}"
     psql(f"CREATE DATABASE {name}")
     db_url = f"{PG}/{name}"
-    env = dict(os.environ, APP_ENV="production", SECRET_KEY="bench-" + "x" * 40, DATABASE_URL=db_url,
+    env = dict(os.environ, APP_ENV="production", SECRET_KEY="bench-" + "x" * 40,
+               PUBLIC_URL="https://bench.example.kz", DATABASE_URL=db_url,
                REDIS_URL=REDIS, MATCHING_MODEL="hashing", OMP_NUM_THREADS="1",
                INSTANCE_PATH=tempfile.mkdtemp())
     server = worker = None

@@ -4,6 +4,18 @@ from app import create_app
 from app.config import ProductionConfig
 
 
+@pytest.fixture(autouse=True)
+def _public_url(monkeypatch):
+    monkeypatch.setenv("PUBLIC_URL", "https://nauka.example.kz")
+
+
+def test_production_refuses_an_address_taken_from_requests(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "z" * 40)
+    monkeypatch.delenv("PUBLIC_URL")
+    with pytest.raises(RuntimeError, match="PUBLIC_URL"):
+        create_app(ProductionConfig)
+
+
 def test_production_refuses_default_secret(monkeypatch):
     monkeypatch.delenv("SECRET_KEY", raising=False)
     with pytest.raises(RuntimeError, match="SECRET_KEY"):

@@ -285,7 +285,13 @@ def revoke_token(token: str) -> bool:
 RESET_TTL_MINUTES = 60
 
 
-def request_password_reset(email: str, base_url: str) -> None:
+def public_url(path: str) -> str:
+    """A link for an e-mail: from the configured ``PUBLIC_URL``, never from the request's Host header (which
+    whoever sends the request chooses)."""
+    return current_app.config["PUBLIC_URL"].rstrip("/") + path
+
+
+def request_password_reset(email: str) -> None:
     """Send a single-use link valid for an hour. Answers the same whether or not the address exists."""
     from app import jobs
     user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
@@ -300,10 +306,9 @@ def request_password_reset(email: str, base_url: str) -> None:
     jobs.submit("app.notifications.tasks.deliver", "generic", {
         "user_id": user.id, "subject": _("Password reset"),
         "body": _("To set a new password open %(url)s within an hour. If you did not ask for it, ignore this "
-                  "message.", url=f"{base_url.rstrip('/')}/account/reset/{token}"),
+                  "message.", url=public_url(f"/account/reset/{token}")),
         "link": None}, queue="mail", title="password reset")
     db.session.flush()
-    jobs.dispatch()
 
 
 def reset_password(token: str, password: str) -> User:

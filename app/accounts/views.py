@@ -83,7 +83,7 @@ def register():
 def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():
-        services.request_password_reset(form.email.data, request.host_url)
+        services.request_password_reset(form.email.data)
         flash(_("If the address is registered, a link to set a new password was sent to it."), "info")
         return redirect(url_for(".login"))
     return render_template("accounts/reset_request.html", form=form)

@@ -558,9 +558,8 @@ def create_investor(actor, data: dict) -> InvestorProfile:
     db.session.add(profile)
     db.session.flush()
     profile = update_profile(actor, profile.id, {k: v for k, v in data.items() if k not in ("email",)})
-    from flask import has_request_context, request
     from app.accounts.services import request_password_reset
-    request_password_reset(user.email, request.host_url if has_request_context() else "")  # a sign-in link
+    request_password_reset(user.email)  # a sign-in link
     return profile
 
 

@@ -62,3 +62,11 @@ def test_a_password_reset_revokes_the_api_tokens(client, make_user, db, api):
                                                                 "password2": "Brand-new-pass-9"})
     assert response.status_code == 302
     assert token_client.get("/api/v1/me").status_code == 401
+
+
+def test_reset_links_never_follow_the_host_header(app, client, make_user, db):
+    user = make_user()
+    response = client.post("/account/reset", data={"email": user.email}, headers={"Host": "evil.example"})
+    assert response.status_code == 302
+    body = db.session.query(Notification).order_by(Notification.id.desc()).first().body
+    assert "evil.example" not in body and app.config["PUBLIC_URL"] + "/account/reset/" in body
