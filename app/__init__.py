@@ -97,7 +97,7 @@ def _check_production(app: Flask) -> None:
         if not str(app.config.get("PUBLIC_URL", "")).startswith("https://"):
             raise RuntimeError("APP_ENV=production needs PUBLIC_URL, the https:// address people use (links in "
                                "e-mails are built from it).")
-        if key == DEFAULT_SECRET_KEY or len(key) < 32:
+        if key == DEFAULT_SECRET_KEY or len(key) < 32 or len(set(key)) < 12:  # 40 × "a" is no secret
             raise RuntimeError(
                 "APP_ENV=production needs SECRET_KEY set in the environment to a random value of at "
                 "least 32 characters (python -c 'import secrets; print(secrets.token_hex(32))')."

@@ -14,6 +14,7 @@ import argparse
 import http.client
 import json
 import os
+import secrets
 import statistics
 import subprocess
 import sys
@@ -222,6 +223,7 @@ def figures(name, samples, wall):
 
 BARE_APP = '''
 import os
+import secrets
 from flask import Flask
 from sqlalchemy import create_engine, text
 app = Flask(__name__)
@@ -276,7 +278,7 @@ def main():
     name = f"nauka_bench_{os.getpid()}"
     psql(f"CREATE DATABASE {name}")
     db_url = f"{PG}/{name}"
-    env = dict(os.environ, APP_ENV="production", SECRET_KEY="bench-" + "x" * 40,
+    env = dict(os.environ, APP_ENV="production", SECRET_KEY=secrets.token_hex(32),
                PUBLIC_URL="https://bench.example.kz", DATABASE_URL=db_url,
                REDIS_URL=REDIS, MATCHING_MODEL="hashing", OMP_NUM_THREADS="1",
                INSTANCE_PATH=tempfile.mkdtemp())

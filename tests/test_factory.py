@@ -1,3 +1,5 @@
+import secrets
+
 import pytest
 
 from app import create_app
@@ -10,9 +12,15 @@ def _public_url(monkeypatch):
 
 
 def test_production_refuses_an_address_taken_from_requests(monkeypatch):
-    monkeypatch.setenv("SECRET_KEY", "z" * 40)
+    monkeypatch.setenv("SECRET_KEY", secrets.token_hex(32))
     monkeypatch.delenv("PUBLIC_URL")
     with pytest.raises(RuntimeError, match="PUBLIC_URL"):
+        create_app(ProductionConfig)
+
+
+def test_production_refuses_a_secret_of_one_repeated_character(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "a" * 40)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app(ProductionConfig)
 
 
@@ -23,13 +31,13 @@ def test_production_refuses_default_secret(monkeypatch):
 
 
 def test_production_starts_with_real_secret(monkeypatch):
-    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("SECRET_KEY", secrets.token_hex(32))
     app = create_app(ProductionConfig)
     assert app.config["SESSION_COOKIE_SECURE"] is True
 
 
 def test_seed_demo_refused_in_production(monkeypatch):
-    monkeypatch.setenv("SECRET_KEY", "y" * 40)
+    monkeypatch.setenv("SECRET_KEY", secrets.token_hex(32))
     app = create_app(ProductionConfig)
     result = app.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code != 0

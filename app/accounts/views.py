@@ -27,6 +27,8 @@ def init_login(app) -> None:
 def safe_next(target: str | None) -> str | None:
     if not target:
         return None
+    if "\\" in target or any(ord(c) < 32 for c in target):  # browsers read "/\\evil.example" as "//evil.example"
+        return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None

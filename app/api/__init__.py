@@ -6,6 +6,7 @@ endpoint with ``@doc`` so ``/api/v1/openapi.json`` always lists every route.
 from __future__ import annotations
 
 from flask import Blueprint, g, request
+from flask_babel import gettext as _
 
 from app.accounts import services as accounts
 from app.core.errors import BadRequest, Unauthorized
@@ -44,9 +45,12 @@ def no_session_cookie(response):
 def json_body(required: bool = True) -> dict:
     if not request.data and not required:
         return {}
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than any body of ours: refused, not a 500
+        raise BadRequest(_("The input is nested too deeply."), code="malformed_json") from None
     if not isinstance(data, dict):
-        raise BadRequest("The body must be a JSON object.", code="malformed_json")
+        raise BadRequest(_("The body must be a JSON object."), code="malformed_json")
     return data
 
 

@@ -103,3 +103,10 @@ def test_csrf_enforced_when_enabled(app, client, make_user):
     user = make_user()
     response = client.post("/account/login", data={"email": user.email, "password": "Secret-pass-123"})
     assert response.status_code == 400
+
+
+def test_safe_next_refuses_every_way_off_site():
+    from app.accounts.views import safe_next
+    for target in ("/\\evil.example/x", "//evil.example", "https://evil.example", "/\tevil", "\\\\evil", "x"):
+        assert safe_next(target) is None, target
+    assert safe_next("/competitions/3/review#run") == "/competitions/3/review#run"

@@ -116,3 +116,9 @@ def test_openapi_is_generated_from_the_input_and_answer_schemas(app, client):
     assert me == {"$ref": "#/components/schemas/Me"} and "roles" in schemas["Me"]["properties"]
     listed = schemas["CompetitionList"]["properties"]
     assert set(listed) == {"items", "total"}
+
+
+def test_deeply_nested_json_is_refused_not_a_500(client):
+    body = '{"email": "x", "n": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    response = client.post("/api/v1/tokens", data=body, content_type="application/json")
+    assert_error(response, 400, "malformed_json")
