@@ -53,10 +53,11 @@ from app.competitions.services import application_changed, application_submitted
 
 
 
-def _ensure_open(competition: Competition) -> None:
-    """409 with the reason when the competition's applications cannot change now (the state part of the
-    ``application.edit``/``.sign``/``.withdraw`` predicates, ``permissions.closed_for_changes``)."""
-    refusal = P.closed_for_changes(competition, clock.now())
+def _ensure_open(competition: Competition, now=None) -> None:
+    """409 with the reason when the competition's applications cannot change at ``now`` (default: the clock;
+    the state part of the ``application.edit``/``.sign``/``.withdraw`` predicates,
+    ``permissions.closed_for_changes``)."""
+    refusal = P.closed_for_changes(competition, now or clock.now())
     if refusal == "not_open":
         raise Conflict(_("The competition is not accepting applications."), code="not_open")
     if refusal == "deadline_passed":
@@ -427,19 +428,20 @@ def receipt(application: Application) -> dict:
 
 
 def submit(actor, application_id: int) -> Application:
-    """Atomic and idempotent: a repeated submit returns the same receipt."""
+    """Atomic and idempotent: a repeated submit returns the same receipt. The clock is read once, when the
+    submission arrives: the deadline is judged and the receipt stamped with the same moment."""
+    now = clock.now()
     application = get_application_for(actor, application_id)
     authorize(actor, "application.lead", application)
     if application.status != A_DRAFT:
         if application.irn and application.status != A_WITHDRAWN:
             return application
         raise Conflict(_("This application cannot be submitted in its current state."), code="wrong_state")
-    _ensure_open(application.competition)
+    _ensure_open(application.competition, now)
     authorize(actor, "application.edit", application)
     problems = eligibility_problems(application)
     if problems:
         raise ValidationFailed(_("The application does not meet the competition's rules yet."), fields=problems)
-    now = clock.now()
     frozen = snapshot(application)
     frozen["submitted_at"] = now.isoformat()
     canonical = json.dumps(frozen, sort_keys=True, ensure_ascii=False, separators=(",", ":"))

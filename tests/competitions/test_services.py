@@ -288,3 +288,22 @@ def db_title(application_id):
     from app.core.db import db
     db.session.expire_all()
     return db.session.get(Application, application_id).title
+
+
+def test_a_submission_is_judged_and_stamped_at_the_moment_it_arrived(world, monkeypatch):
+    """Reported: sent 180 ms before the deadline, stored as submitted 108 ms after it (the check and the
+    stamp read the clock separately, with the eligibility check in between)."""
+    competition = world["competition"]
+    application = complete_draft(world["leader"], competition, world["head"])
+    arrived = competition.deadline - timedelta(milliseconds=180)
+    clock.freeze(arrived)
+    real = application_ops.eligibility_problems
+
+    def slow_check(app_):
+        problems = real(app_)
+        clock.freeze(competition.deadline + timedelta(milliseconds=108))  # the check took its time
+        return problems
+
+    monkeypatch.setattr(application_ops, "eligibility_problems", slow_check)
+    submitted = application_ops.submit(world["leader"], application.id)
+    assert submitted.status == "submitted" and submitted.submitted_at == arrived < competition.deadline
