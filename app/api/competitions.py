@@ -117,7 +117,7 @@ def transition_competition(competition_id):
 
 @bp.get("/competitions/<int:competition_id>/applications")
 @doc("/competitions/{competition_id}/applications", "get", "Submitted applications of a competition",
-     roles="its organiser", params=PAGING)
+     roles="its organiser", params=PAGING, responses={200: ("Applications", S.ApplicationList)})
 def competition_applications(competition_id):
     page, per_page = page_args()
     _, items, total = application_ops.competition_applications_for(g.api_user, competition_id,

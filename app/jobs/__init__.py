@@ -21,11 +21,11 @@ import logging
 from datetime import timedelta
 
 from flask import current_app, has_request_context
-from sqlalchemy import event, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import or_, select, update
 from werkzeug.utils import import_string
 
 from app.core import time as clock
+from app.core import uow
 from app.core.db import db
 from app.jobs.models import DONE, FAILED, QUEUED, RUNNING, Job
 
@@ -33,7 +33,7 @@ logger = logging.getLogger(__name__)
 
 QUEUES = ("default", "matching", "mail")
 RUNNER = "app.jobs.runner"
-_PENDING, _READY = "jobs_pending", "jobs_ready"
+_READY = "jobs_ready"
 
 
 def submit(func: str, *args, queue: str = "default", title: str = "", actor=None) -> Job:
@@ -44,20 +44,10 @@ def submit(func: str, *args, queue: str = "default", title: str = "", actor=None
               created_by_id=getattr(actor, "id", None), locale=_current_locale())
     db.session.add(job)
     db.session.flush()
-    db.session.info.setdefault(_PENDING, []).append(job.id)
+    session_info = db.session.info
+    # ready for hand-over once this unit of work commits; a rollback drops the hook (and the row)
+    uow.on_commit(lambda: session_info.setdefault(_READY, []).append(job.id))
     return job
-
-
-@event.listens_for(Session, "after_commit")
-def _jobs_committed(session):
-    pending = session.info.pop(_PENDING, None)
-    if pending:
-        session.info.setdefault(_READY, []).extend(pending)
-
-
-@event.listens_for(Session, "after_rollback")
-def _jobs_rolled_back(session):
-    session.info.pop(_PENDING, None)
 
 
 def _current_locale() -> str | None:
